@@ -1,0 +1,179 @@
+"""The machine-readable contract: our XSDs and WSDL, or a user's official copies.
+
+Everything downstream asks this module for namespaces, operations, soapActions and schema
+validation, so a user who passes the official files gets verdicts against those, not ours.
+Validation on the hot path uses ``lxml.etree.XMLSchema``; ``xmlschema`` is used only to
+explain a failure with readable element paths (it is about 45x slower).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from conformance import paths
+
+NS_SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+NS_SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
+_NS_WSDL = "http://schemas.xmlsoap.org/wsdl/"
+_NS_WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
+
+DEFAULT_PAYLOAD_XSD = "ForeignerSituationV1.xsd"
+
+
+class ContractError(Exception):
+    """A contract file is missing or broken. The message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    soap_action: str
+    request: str  # local names of the global payload elements
+    response: str
+    fault: str
+
+
+@dataclass
+class Contract:
+    """A loaded contract. Build it once per session: loading costs tens of milliseconds."""
+
+    xsd_path: Path
+    wsdl_path: Path
+    namespace: str
+    operations: dict[str, Operation]
+    endpoint_address: str | None
+    _schema: etree.XMLSchema = field(repr=False)
+
+    def operation_for_element(self, local_name: str) -> Operation | None:
+        """The operation whose request, response or fault element is ``local_name``."""
+        for op in self.operations.values():
+            if local_name in (op.request, op.response, op.fault):
+                return op
+        return None
+
+    def operation_for_action(self, soap_action: str) -> Operation | None:
+        action = soap_action.strip().strip('"')
+        for op in self.operations.values():
+            if op.soap_action == action:
+                return op
+        return None
+
+    def validate(self, element: etree._Element) -> list[str]:
+        """Schema errors of a payload element (empty when valid). Fast: lxml only."""
+        doc = etree.ElementTree(_detached_copy(element))
+        if self._schema.validate(doc):
+            return []
+        return [f"line {e.line}: {e.message}" for e in self._schema.error_log]
+
+    def is_valid(self, element: etree._Element) -> bool:
+        return self._schema.validate(etree.ElementTree(_detached_copy(element)))
+
+    def explain(self, element: etree._Element) -> list[str]:
+        """Readable errors with element paths, from ``xmlschema``. Slow: use on failures only."""
+        schema = _xmlschema_for(str(self.xsd_path))
+        copy = _detached_copy(element)
+        return [
+            f"{err.path or '/'}: {err.reason or err.message}" for err in schema.iter_errors(copy)
+        ]
+
+    @property
+    def element_names(self) -> set[str]:
+        return {n for op in self.operations.values() for n in (op.request, op.response, op.fault)}
+
+
+def _detached_copy(element: etree._Element) -> etree._Element:
+    # Validating a sub-element in place would validate its whole document (the SOAP envelope).
+    if element.getparent() is None:
+        return element
+    return etree.fromstring(etree.tostring(element))
+
+
+@functools.lru_cache(maxsize=4)
+def _xmlschema_for(xsd_path: str):  # type: ignore[no-untyped-def]
+    import xmlschema
+
+    return xmlschema.XMLSchema(xsd_path)
+
+
+def _parse_file(path: Path, what: str) -> etree._ElementTree:
+    if not path.is_file():
+        raise ContractError(f"{what} {path}: no such file")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        return etree.parse(str(path), parser)
+    except etree.XMLSyntaxError as exc:
+        raise ContractError(f"{what} {path}: not well-formed XML: {exc.msg}") from None
+    except OSError as exc:
+        raise ContractError(f"{what} {path}: cannot be read: {exc}") from None
+
+
+def _compile_schema(xsd_path: Path) -> tuple[etree.XMLSchema, str]:
+    tree = _parse_file(xsd_path, "XSD")
+    namespace = tree.getroot().get("targetNamespace")
+    if not namespace:
+        raise ContractError(f"XSD {xsd_path}: has no targetNamespace")
+    try:
+        return etree.XMLSchema(tree), namespace
+    except etree.XMLSchemaParseError as exc:
+        raise ContractError(f"XSD {xsd_path}: not a usable schema: {exc}") from None
+
+
+def _read_wsdl(wsdl_path: Path, namespace: str) -> tuple[dict[str, Operation], str | None]:
+    root = _parse_file(wsdl_path, "WSDL").getroot()
+    ns = {"w": _NS_WSDL, "s": _NS_WSDL_SOAP11}
+    messages = {}
+    for msg in root.iterfind("w:message", ns):
+        part = msg.find("w:part", ns)
+        if part is not None and part.get("element"):
+            messages[msg.get("name")] = part.get("element", "").split(":")[-1]
+    operations = {}
+    for op in root.iterfind("w:binding/w:operation", ns):
+        name = op.get("name", "")
+        action = op.find("s:operation", ns)
+        port_op = root.find(f"w:portType/w:operation[@name='{name}']", ns)
+        if action is None or port_op is None:
+            raise ContractError(f"WSDL {wsdl_path}: operation {name!r} has no SOAP 1.1 binding")
+
+        def element_of(kind: str, port_op: etree._Element = port_op, name: str = name) -> str:
+            node = port_op.find(f"w:{kind}", ns)
+            msg_name = (node.get("message") or "").split(":")[-1] if node is not None else ""
+            if msg_name not in messages:
+                raise ContractError(f"WSDL {wsdl_path}: operation {name!r} has no {kind} message")
+            return messages[msg_name]
+
+        operations[name] = Operation(
+            name=name,
+            soap_action=action.get("soapAction", ""),
+            request=element_of("input"),
+            response=element_of("output"),
+            fault=element_of("fault"),
+        )
+    if not operations:
+        raise ContractError(f"WSDL {wsdl_path}: declares no SOAP 1.1 operations")
+    address = root.find("w:service/w:port/s:address", ns)
+    return operations, (address.get("location") if address is not None else None)
+
+
+def load_contract(xsd: Path | str | None = None, wsdl: Path | str | None = None) -> Contract:
+    """Load the payload XSD and the WSDL; defaults are the shipped ones. Cached per paths."""
+    xsd_path = Path(xsd) if xsd else paths.xsd_dir() / DEFAULT_PAYLOAD_XSD
+    wsdl_path = Path(wsdl) if wsdl else paths.default_wsdl()
+    return _load(xsd_path.resolve(), wsdl_path.resolve())
+
+
+@functools.lru_cache(maxsize=8)
+def _load(xsd_path: Path, wsdl_path: Path) -> Contract:
+    schema, namespace = _compile_schema(xsd_path)
+    operations, address = _read_wsdl(wsdl_path, namespace)
+    return Contract(
+        xsd_path=xsd_path,
+        wsdl_path=wsdl_path,
+        namespace=namespace,
+        operations=operations,
+        endpoint_address=address,
+        _schema=schema,
+    )

@@ -1,0 +1,91 @@
+"""SOAP 1.1 envelopes: wrapping a payload, and reading a parsed envelope back.
+
+Parsing bytes is ``xmlsafe.parse_untrusted``'s job; this module only walks an already parsed
+tree, so both the reference service and the harness read messages the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from conformance.contract import NS_SOAP11, NS_SOAP12
+
+
+class NotSoapError(ValueError):
+    """The XML is not a usable SOAP envelope. ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Fault:
+    faultcode: str  # as written, e.g. "soapenv:Client"
+    faultcode_qname: etree.QName | None  # resolved against the in-scope namespaces
+    faultstring: str
+    detail: etree._Element | None  # the first element child of <detail>, if any
+
+
+@dataclass(frozen=True)
+class Envelope:
+    version: str  # "1.1" or "1.2"
+    payload: etree._Element | None  # first element child of Body (None for an empty Body)
+    fault: Fault | None
+
+
+def wrap(payload: etree._Element) -> bytes:
+    """A SOAP 1.1 envelope around ``payload``, UTF-8 with an XML declaration."""
+    env = etree.Element(etree.QName(NS_SOAP11, "Envelope"), nsmap={"soapenv": NS_SOAP11})
+    body = etree.SubElement(env, etree.QName(NS_SOAP11, "Body"))
+    body.append(payload)
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def fault_envelope(faultcode: str, faultstring: str, detail: etree._Element | None) -> bytes:
+    """A SOAP 1.1 fault; ``faultcode`` is ``Client`` or ``Server`` (or a ``soapenv:`` QName)."""
+    local = faultcode.split(":")[-1]
+    env = etree.Element(etree.QName(NS_SOAP11, "Envelope"), nsmap={"soapenv": NS_SOAP11})
+    body = etree.SubElement(env, etree.QName(NS_SOAP11, "Body"))
+    fault = etree.SubElement(body, etree.QName(NS_SOAP11, "Fault"))
+    etree.SubElement(fault, "faultcode").text = f"soapenv:{local}"
+    etree.SubElement(fault, "faultstring").text = faultstring
+    if detail is not None:
+        etree.SubElement(fault, "detail").append(detail)
+    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+
+
+def read(root: etree._Element) -> Envelope:
+    """Read a parsed envelope. Raises :class:`NotSoapError` when it is not one."""
+    qname = etree.QName(root)
+    if qname.localname != "Envelope" or qname.namespace not in (NS_SOAP11, NS_SOAP12):
+        raise NotSoapError(f"root element is {qname.text}, not a SOAP Envelope")
+    ns = qname.namespace
+    version = "1.1" if ns == NS_SOAP11 else "1.2"
+    body = root.find(f"{{{ns}}}Body")
+    if body is None:
+        raise NotSoapError("the SOAP Envelope has no Body")
+    payload = next(iter(body.iterchildren(tag=etree.Element)), None)
+    if payload is None:
+        return Envelope(version, None, None)
+    if etree.QName(payload).text == f"{{{ns}}}Fault":
+        return Envelope(version, payload, _read_fault(payload) if version == "1.1" else None)
+    return Envelope(version, payload, None)
+
+
+def _read_fault(fault: etree._Element) -> Fault:
+    code_text = (fault.findtext("faultcode") or "").strip()
+    qname = None
+    if ":" in code_text:
+        prefix, local = code_text.split(":", 1)
+        uri = fault.nsmap.get(prefix)
+        qname = etree.QName(uri, local) if uri else None
+    elif code_text:
+        qname = etree.QName(None, code_text)
+    detail = fault.find("detail")
+    detail_child = None
+    if detail is not None:
+        detail_child = next(iter(detail.iterchildren(tag=etree.Element)), None)
+    return Fault(code_text, qname, (fault.findtext("faultstring") or "").strip(), detail_child)
