@@ -206,3 +206,8 @@ def reasons_of_stay() -> dict[str, ReasonOfStay]:
 
 def sla() -> Sla:
     return _tables().sla
+
+
+def reload() -> None:
+    """Forget the cached tables, so the next call reads the file again (tests, live edits)."""
+    _tables.cache_clear()
