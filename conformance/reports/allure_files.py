@@ -1,0 +1,143 @@
+"""Run-level files in the Allure results folder.
+
+* ``environment.properties``: environment, endpoint, harness version, client organisation and
+  the sha256 of the WSDL and of every XSD in the folder of the payload XSD in use, so a report
+  says exactly which contract judged the run.
+* ``categories.json``: failure categories (Allure 2 format, which Allure 3 also reads as
+  "compatibility keys"); :func:`categories` is the one list, reused by ``conformance report``.
+* ``<uuid>-globals.json``: run-level attachments (Allure 3): the coverage matrix and its JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+
+# One rule per failure category of the checks (harness/checks.py ``category``) plus codes an
+# environment declares not triggerable. Order matters: the first matching rule wins, so the
+# narrow transport rule comes before the broad return-code one. Messages are the one
+# formatter's text; ``[\s\S]*`` instead of an inline (?s) flag because Allure 2 (Java,
+# whole-message match) and Allure 3 (JavaScript, search) both accept it.
+_CATEGORY_RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "Transport/TLS failure",
+        "transport/TLS failure",
+        ("failed", "broken"),
+        r"(transport/TLS failure|TLS|SSL|connection refused|timed? ?out|handshake|oversized"
+        r"|truncated|no HTTP response)",
+    ),
+    (
+        "Schema violation",
+        "schema violation",
+        ("failed",),
+        r"(schema violation|XSD|schema-valid|not well-formed|not a SOAP)",
+    ),
+    ("Echo mismatch", "echo mismatch", ("failed",), r"(echo mismatch|echo)"),
+    (
+        "Wrong return code",
+        "wrong return code",
+        ("failed",),
+        r"(wrong return code|return code|status/code|status code|faultcode|reasonCode|MSG0|REG0)",
+    ),
+    ("Not triggerable", "not-triggerable", ("skipped",), r"(not[- ]triggerable)"),
+)
+
+
+def categories() -> list[dict[str, Any]]:
+    """The categories in Allure 2's ``categories.json`` format (message and status only)."""
+    return [
+        {
+            "name": name,
+            "matchedStatuses": list(statuses),
+            "messageRegex": rf"[\s\S]*{pattern}[\s\S]*",
+        }
+        for name, _label, statuses, pattern in _CATEGORY_RULES
+    ]
+
+
+def categories_allure3() -> list[dict[str, Any]]:
+    """The same categories for an Allure 3 config. Allure 3 takes the first category with a
+    matching rule, so a message rule could steal a case from a later category; here the
+    ``failure_category`` label that :func:`conformance.reports.live.attach_outcome` sets is
+    the only matcher, and only a skip's message can say "not triggerable"."""
+    rules: list[dict[str, Any]] = []
+    for name, label, statuses, pattern in _CATEGORY_RULES:
+        matchers: list[dict[str, Any]] = [
+            {"statuses": list(statuses), "labels": {"failure_category": f"^{re.escape(label)}$"}}
+        ]
+        if statuses == ("skipped",):
+            matchers.append({"statuses": ["skipped"], "message": pattern})
+        rules.append({"name": name, "matchers": matchers})
+    return rules
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def contract_digests(contract: Any = None) -> dict[str, str]:
+    """``{"wsdl.<name>": sha256, "xsd.<name>": sha256, ...}`` for the contract in use."""
+    if contract is None:
+        from conformance.contract import load_contract
+
+        contract = load_contract()
+    digests = {f"wsdl.{contract.wsdl_path.name}": sha256_of(contract.wsdl_path)}
+    for xsd in sorted(Path(contract.xsd_path).parent.glob("*.xsd")):
+        digests[f"xsd.{xsd.name}"] = sha256_of(xsd)
+    return digests
+
+
+def environment_properties(
+    *, environment_name: str, endpoint: str, client_organisation: str, contract: Any = None
+) -> dict[str, str]:
+    props = {
+        "environment": environment_name,
+        "endpoint": endpoint,
+        "harness.version": __version__,
+        "client.organisation": client_organisation,
+    }
+    props.update(contract_digests(contract))
+    return props
+
+
+def _escape_property(text: str) -> str:
+    # java.util.Properties escaping: backslash first, then the separators and line breaks.
+    out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return out.replace("=", "\\=").replace(":", "\\:")
+
+
+def write_environment(results_dir: Path, props: dict[str, str]) -> Path:
+    path = results_dir / "environment.properties"
+    body = "".join(f"{_escape_property(k)}={_escape_property(v)}\n" for k, v in props.items())
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def write_categories(results_dir: Path) -> Path:
+    path = results_dir / "categories.json"
+    path.write_text(json.dumps(categories(), indent=2), encoding="utf-8")
+    return path
+
+
+def write_globals(results_dir: Path, attachments: list[tuple[str, str, bytes]]) -> Path:
+    """Run-level attachments ``(name, mime type, content)`` as one Allure 3 globals file.
+
+    A fixed name per run folder: re-running ``finish`` replaces, not duplicates, the matrix.
+    """
+    now = int(time.time() * 1000)
+    entries = []
+    for name, mime, content in attachments:
+        ext = {"text/markdown": "md", "application/json": "json"}.get(mime, "txt")
+        source = f"{uuid.uuid5(uuid.NAMESPACE_URL, 'bcss-conformance/' + name)}-attachment.{ext}"
+        (results_dir / source).write_bytes(content)
+        entries.append({"name": name, "source": source, "type": mime, "timestamp": now})
+    path = results_dir / "bcss-coverage-globals.json"
+    path.write_text(json.dumps({"attachments": entries, "errors": []}, indent=2), encoding="utf-8")
+    return path

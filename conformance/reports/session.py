@@ -1,0 +1,184 @@
+"""One run's reports: the run-level side the pytest plugin drives.
+
+Layout of ``report_dir`` (issue 5)::
+
+    allure-results/          allure-pytest's results + environment.properties, categories.json,
+                             bcss-coverage-globals.json (coverage matrix as run attachments)
+    junit.xml                pytest's --junitxml (masked here when asked)
+    coverage.json            the harness's per-code rows
+    coverage.md              the same, as a table a person reads
+    bundles/<case-id>/       one service-desk bundle per failed case (TSS §8)
+
+The plugin calls :meth:`ReportSession.check_writable` before anything runs,
+:meth:`case_finished` after each case (bundles are written at once, so Ctrl-C keeps them), and
+:meth:`finish` from ``pytest_unconfigure``: after pytest's junitxml has written its file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from conformance.harness.outcome import FAILED, CaseOutcome
+from conformance.reports import allure_files, matrix
+from conformance.reports.bundle import bundle_dir_name, write_bundle
+from conformance.reports.masking import Masker, clean_bytes
+
+RESULTS_DIR = "allure-results"
+BUNDLES_DIR = "bundles"
+JUNIT_FILE = "junit.xml"
+COVERAGE_JSON = "coverage.json"
+COVERAGE_MD = "coverage.md"
+
+
+class ReportDirError(Exception):
+    """The report folder cannot be used. The message names the folder and the reason."""
+
+
+class ReportSession:
+    """Reports of one run. Cheap to build; safe to build in each xdist worker too (bundles go
+    to one folder per case, run files are written once, by :meth:`finish`)."""
+
+    def __init__(
+        self,
+        report_dir: Path,
+        *,
+        mask_ssin: bool,
+        environment_name: str,
+        endpoint: str,
+        client_organisation: str,
+        contract: Any = None,
+        known_ssins: Iterable[str] = (),
+        secrets: Sequence[str] = (),
+        junit_path: Path | None = None,
+        results_dir: Path | None = None,
+    ) -> None:
+        self.report_dir = Path(report_dir)
+        self.mask_ssin = mask_ssin
+        self.environment_name = environment_name
+        self.endpoint = endpoint
+        self.client_organisation = client_organisation
+        self.contract = contract
+        self.secrets = tuple(s for s in secrets if s)
+        self.masker = Masker(known_ssins) if mask_ssin else None
+        self.junit_path = Path(junit_path) if junit_path else self.report_dir / JUNIT_FILE
+        self.results_dir = Path(results_dir) if results_dir else self.report_dir / RESULTS_DIR
+        self.bundles_dir = self.report_dir / BUNDLES_DIR
+
+    def check_writable(self) -> None:
+        """Create the folders and prove a file can be written; raise :class:`ReportDirError`
+        naming the folder and the reason otherwise. Call it before anything runs."""
+        for folder in (self.report_dir, self.results_dir, self.bundles_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+                    pass
+            except OSError as exc:
+                reason = exc.strerror or str(exc)
+                raise ReportDirError(
+                    f"report folder {folder} cannot be written: {reason}. "
+                    "Pass another --report-dir or fix the folder's permissions."
+                ) from None
+
+    def case_finished(self, outcome: CaseOutcome) -> Path | None:
+        """Write the service-desk bundle of a failed case now; returns its folder."""
+        if outcome.outcome != FAILED:
+            return None
+        return write_bundle(
+            self.bundles_dir,
+            outcome,
+            environment_name=self.environment_name,
+            endpoint=self.endpoint,
+            client_organisation=self.client_organisation,
+            masker=self.masker,
+            secrets=self.secrets,
+        )
+
+    def finish(self, coverage_rows: list[dict[str, Any]], interrupted: bool = False) -> Path:
+        """Write coverage.md and the Allure run files, then clean every artefact (masking when
+        asked, secrets always). Returns the path of coverage.md."""
+        rows = _complete(coverage_rows)
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        coverage_json = self.report_dir / COVERAGE_JSON
+        if not coverage_json.exists():  # the harness writes it; an early stop may not have
+            coverage_json.write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        md_path, text = self.write_matrix(rows, interrupted=interrupted)
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        props = allure_files.environment_properties(
+            environment_name=self.environment_name,
+            endpoint=self.endpoint,
+            client_organisation=self.client_organisation,
+            contract=self.contract,
+        )
+        allure_files.write_environment(self.results_dir, props)
+        allure_files.write_categories(self.results_dir)
+        allure_files.write_globals(
+            self.results_dir,
+            [
+                ("coverage.md", "text/markdown", text.encode("utf-8")),
+                ("coverage.json", "application/json", coverage_json.read_bytes()),
+            ],
+        )
+        self.clean_artefacts()
+        return md_path
+
+    def write_matrix(
+        self, rows: list[dict[str, Any]], *, interrupted: bool = False
+    ) -> tuple[Path, str]:
+        """Write coverage.md from coverage rows (completed with the tables' codes)."""
+        rows = _complete(rows)
+        text = matrix.render(rows, interrupted=interrupted, bundles=self.bundle_links(rows))
+        path = self.report_dir / COVERAGE_MD
+        path.write_text(text, encoding="utf-8")
+        return path, text
+
+    def bundle_links(self, rows: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+        links = {}
+        for row in rows:
+            for case_id in row.get("cases", []):
+                name = bundle_dir_name(str(case_id))
+                if (self.bundles_dir / name / "README.txt").is_file():
+                    links[str(case_id)] = f"{BUNDLES_DIR}/{name}/README.txt"
+        return links
+
+    def artefacts(self) -> list[Path]:
+        """Every file this run's reports consist of (what masking and the secret scan cover).
+        Limited to the known artefacts: ``--report-dir .`` must never rewrite other files."""
+        files = [self.junit_path, self.report_dir / COVERAGE_JSON, self.report_dir / COVERAGE_MD]
+        for folder in (self.results_dir, self.bundles_dir):
+            if folder.is_dir():
+                files += sorted(p for p in folder.rglob("*") if p.is_file())
+        return [p for p in files if p.is_file()]
+
+    def clean_artefacts(self) -> list[Path]:
+        """Mask (when asked) and scrub secrets in place; returns the files changed."""
+        changed = []
+        for path in self.artefacts():
+            data = path.read_bytes()
+            if b"\0" in data[:8192]:  # binary (a screenshot): no text to clean
+                continue
+            cleaned = clean_bytes(data, self.masker, self.secrets)
+            if cleaned != data:
+                _replace(path, cleaned)
+                changed.append(path)
+        return changed
+
+
+def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    try:
+        codes = matrix.table_codes()
+    except ImportError:  # conformance.tables missing: show the rows as the harness gave them
+        return [dict(r) for r in rows]
+    return matrix.complete_rows(rows, codes)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    # Write beside, then rename: a reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mask-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
