@@ -1,0 +1,175 @@
+"""Checks on the answer's content: result groups, incomplete dates, reasons of stay, assertions."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from conformance import dates, tables
+from conformance.harness.checks import OTHER, SCHEMA, CheckFailure, Observed
+from conformance.harness.expectation import Expectation, PathAssertion
+
+_DOCUMENTS = ("employmentCard", "workPermit", "specialInfo")
+
+
+def requested_groups(observed: Observed, expectation: Expectation) -> set[str] | None:
+    """The consultEmploymentInfos groups asked for: the expectation's, else the request's."""
+    if expectation.data_groups is not None:
+        return {name for name, wanted in expectation.data_groups.items() if wanted}
+    request = observed.request_payload
+    groups = request.find("criteria/dataGroups") if request is not None else None
+    if groups is None:
+        return None
+    return {child.tag for child in groups if (child.text or "").strip() in ("true", "1")}
+
+
+def check_result_groups(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """result is present exactly with DATA_FOUND and holds only the requested data groups
+    (TSS 5.2.2 / 5.3.2, TSS 6.1 MSG00000)."""
+    payload = observed.payload
+    if payload is None or payload.find("status") is None:
+        return []
+    value = (payload.findtext("status/value") or "").strip()
+    result = payload.find("result")
+    title = "result (TSS 5.2.2 / 5.3.2: present only with DATA_FOUND)"
+    if (result is not None) != (value == "DATA_FOUND"):
+        shown = "present" if result is not None else "absent"
+        want = "present" if value == "DATA_FOUND" else "absent"
+        return [
+            CheckFailure(title, f"result {want} with status {value}", f"result {shown}", SCHEMA)
+        ]
+    if result is None or etree.QName(payload).localname != "consultEmploymentInfosResponse":
+        return []
+    wanted = requested_groups(observed, expectation)
+    extra = [
+        child.tag
+        for child in result
+        if isinstance(child.tag, str) and wanted is not None and child.tag not in wanted
+    ]
+    if not extra:
+        return []
+    return [
+        CheckFailure(
+            "result: only the requested data groups (TSS 5.2.1 dataGroups)",
+            f"only {', '.join(sorted(wanted or ())) or 'no group'}",
+            f"also {', '.join(extra)}",
+            SCHEMA,
+        )
+    ]
+
+
+def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """Incomplete dates are well formed (NOTES §4); expiry before inception is a warning only."""
+    payload = observed.payload
+    result = payload.find("result") if payload is not None else None
+    if result is None:
+        return []
+    failures = []
+    for doc in result.iter(*_DOCUMENTS):
+        parsed = {}
+        for node in doc.iter("inceptionDate", "expiryDate"):
+            try:
+                parsed[node.tag] = dates.parse((node.text or "").strip())
+            except dates.InvalidIncompleteDate as exc:
+                failures.append(
+                    CheckFailure(
+                        f"Incomplete date {_path(payload, node)} (NOTES §4)",
+                        "yyyy-mm-dd with 00 for unknown parts, or 9999-00-00",
+                        f"{node.text!r}: {exc.reason}",
+                        SCHEMA,
+                    )
+                )
+        start, end = parsed.get("inceptionDate"), parsed.get("expiryDate")
+        if start is not None and end is not None and dates.compare(end, start) == "before":
+            failures.append(
+                CheckFailure(
+                    f"{doc.tag} dates (NOTES §4: no interpretation, warning only)",
+                    "expiryDate not before inceptionDate",
+                    f"expiry {end} before inception {start} at {_path(payload, doc)}",
+                    OTHER,
+                    warning=True,
+                )
+            )
+    return failures
+
+
+def check_reasons_of_stay(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """Reason-of-stay codes are known CTMS codes (TSS 10.1.1). The table is cut off in our copy,
+    so an unknown well-formed code is a warning (NOTES §4); a malformed one is a failure."""
+    payload = observed.payload
+    if payload is None:
+        return []
+    known = tables.reasons_of_stay()
+    failures = []
+    for node in payload.iterfind("result/specialInfos/specialInfo/*/code"):
+        code = (node.text or "").strip()
+        title = f"Reason of stay {_path(payload, node)} (TSS 10.1.1)"
+        if not re.fullmatch(r"[0-9]{8}", code):
+            failures.append(CheckFailure(title, "an 8-digit CTMS code", repr(code), SCHEMA))
+        elif code not in known:
+            failures.append(
+                CheckFailure(
+                    title, "a code of TSS 10.1.1", f"unknown code {code}", OTHER, warning=True
+                )
+            )
+    return failures
+
+
+def check_assertions(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """The case's own path assertions, on the payload (or on the fault's detail element)."""
+    if not expectation.assertions:
+        return []
+    root = observed.payload if observed.payload is not None else observed.fault_detail
+    failures = []
+    for assertion in expectation.assertions:
+        title = f"Assertion {assertion.op} on {assertion.path}"
+        if root is None:
+            failures.append(
+                CheckFailure(title, _describe(assertion), "no payload to evaluate", OTHER)
+            )
+            continue
+        problem = _evaluate(assertion, root.findall(assertion.path))
+        if problem is not None:
+            failures.append(CheckFailure(title, _describe(assertion), problem, OTHER))
+    return failures
+
+
+def _evaluate(assertion: PathAssertion, nodes: list[etree._Element]) -> str | None:
+    """None when the assertion holds, else what was received."""
+    op, value = assertion.op, assertion.value
+    if op == "present":
+        return None if nodes else "absent"
+    if op == "absent":
+        return None if not nodes else f"{len(nodes)} node(s)"
+    if op == "count":
+        n = len(nodes)
+        if isinstance(value, int):
+            return None if n == value else f"{n} node(s)"
+        ok = n >= value.get("min", 0) and ("max" not in value or n <= value["max"])
+        return None if ok else f"{n} node(s)"
+    if not nodes:
+        return "absent"
+    text = (nodes[0].text or "").strip()
+    if op == "equals":
+        return None if text == str(value).strip() else repr(text)
+    return None if re.fullmatch(str(value), text) else repr(text)  # matches
+
+
+def _describe(assertion: PathAssertion) -> str:
+    if assertion.op in ("present", "absent"):
+        return assertion.op
+    if assertion.op == "count" and not isinstance(assertion.value, int):
+        return "count " + ", ".join(f"{k} {v}" for k, v in assertion.value.items())
+    return f"{assertion.op} {assertion.value!r}"
+
+
+def _path(root: etree._Element, node: etree._Element) -> str:
+    """``node``'s path below the payload root, e.g. ``result/employmentCards/employmentCard[2]``."""
+    parts = []
+    while node is not None and node is not root:
+        parent = node.getparent()
+        same = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
+        parts.append(f"{node.tag}[{same.index(node) + 1}]" if len(same) > 1 else str(node.tag))
+        node = parent
+    return "/".join(reversed(parts))

@@ -1,0 +1,150 @@
+"""Checks on what the answer repeats or adds about the request: echo, informationCBSS, NISS."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+from lxml import etree
+
+from conformance.harness.checks import ECHO, OTHER, CheckFailure, Observed
+from conformance.harness.expectation import Expectation
+
+ECHOED = ("informationCustomer", "legalContext", "criteria")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+REPLACED_FIELD = "replacedSsin"  # NOTES §4, our decision
+
+
+def canonical(element: etree._Element) -> bytes:
+    """Exclusive C14N of ``element``, ignoring whitespace-only text in element-only content
+    (insignificant for the XSD's complex types), so pretty-printing never counts as a change."""
+    clone = copy.deepcopy(element)
+    for node in clone.iter(tag=etree.Element):
+        if len(node):
+            if node.text is not None and not node.text.strip():
+                node.text = None
+            for child in node:
+                if child.tail is not None and not child.tail.strip():
+                    child.tail = None
+    clone.tail = None
+    return etree.tostring(clone, method="c14n", exclusive=True)
+
+
+def check_echo(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """informationCustomer, legalContext and criteria are echoed exactly (TSS 5.2.2 / 5.3.2)."""
+    request, answer = observed.request_payload, observed.payload
+    if answer is None and observed.fault_detail is not None:
+        answer = observed.fault_detail  # its informationCustomer, when present, is an echo too
+        names: tuple[str, ...] = ("informationCustomer",)
+    else:
+        names = ECHOED
+    if request is None or answer is None:
+        return []
+    failures = []
+    for name in names:
+        sent, got = request.find(name), answer.find(name)
+        if sent is None or (got is None and answer is observed.fault_detail):
+            continue
+        sent_c14n = canonical(sent).decode()
+        got_c14n = canonical(got).decode() if got is not None else "(absent)"
+        if sent_c14n != got_c14n:
+            failures.append(
+                CheckFailure(f"Echo of {name} (TSS 5.2.2 / 5.3.2)", sent_c14n, got_c14n, ECHO)
+            )
+    return failures
+
+
+def check_information_cbss(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """informationCBSS has a UUID ticketCBSS and timestampReceive <= timestampReply (TSS 5.1.2)."""
+    holder = observed.payload if observed.payload is not None else observed.fault_detail
+    block = holder.find("informationCBSS") if holder is not None else None
+    if block is None:
+        return []  # required by the XSD: check_schema reports its absence
+    title = "informationCBSS (TSS 5.1.2)"
+    failures = []
+    ticket = (block.findtext("ticketCBSS") or "").strip()
+    if not _UUID.fullmatch(ticket):
+        failures.append(
+            CheckFailure(f"{title}: ticketCBSS", "a UUID 8-4-4-4-12", ticket or "(empty)", ECHO)
+        )
+    received, replied = (
+        _timestamp(block.findtext(n)) for n in ("timestampReceive", "timestampReply")
+    )
+    if received is None or replied is None:
+        failures.append(
+            CheckFailure(
+                f"{title}: timestamps",
+                "timestampReceive and timestampReply as xsd:dateTime",
+                f"{block.findtext('timestampReceive')!r}, {block.findtext('timestampReply')!r}",
+                OTHER,
+            )
+        )
+    elif (received.tzinfo is None) != (replied.tzinfo is None):
+        failures.append(
+            CheckFailure(f"{title}: timestamps", "both with or both without a time zone",
+                         f"{received.isoformat()} / {replied.isoformat()}", OTHER)
+        )  # fmt: skip
+    elif received > replied:
+        failures.append(
+            CheckFailure(f"{title}: timestamps", "timestampReceive <= timestampReply",
+                         f"{received.isoformat()} > {replied.isoformat()}", OTHER)
+        )  # fmt: skip
+    return failures
+
+
+def check_ssin(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
+    """ssin is the final NISS; status/information replacedSsin (value: the NISS sent) is there
+    exactly when that NISS was replaced (TSS 5.2.2 "ssin", NOTES §4)."""
+    payload = observed.payload
+    if payload is None or payload.find("status") is None:
+        return []
+    requested = expectation.requested_ssin or _request_ssin(observed)
+    final = expectation.final_ssin or requested
+    ssin = payload.findtext("ssin")
+    replaced_values = [
+        (info.findtext("fieldValue") or "").strip()
+        for info in payload.iterfind("status/information")
+        if (info.findtext("fieldName") or "").strip() == REPLACED_FIELD
+    ]
+    failures = []
+    if final and ssin is not None and ssin.strip() != final:
+        failures.append(CheckFailure("ssin: the final NISS (TSS 5.2.2)", final, ssin.strip(), ECHO))
+    replaced = bool(requested and final and requested != final)
+    if replaced and ssin is None and payload.findtext("status/value") != "NO_RESULT":
+        failures.append(
+            CheckFailure("ssin: the final NISS (TSS 5.2.2)", final or "", "(absent)", ECHO)
+        )
+    title = f"status/information {REPLACED_FIELD} (NOTES §4: replaced NISS)"
+    if (
+        replaced
+        and replaced_values != [requested]
+        and payload.findtext("status/value") != "NO_RESULT"
+    ):
+        failures.append(
+            CheckFailure(title, f"one entry with value {requested}", _show(replaced_values), ECHO)
+        )
+    if not replaced and replaced_values:
+        failures.append(
+            CheckFailure(title, "absent (the NISS was not replaced)", _show(replaced_values), ECHO)
+        )
+    return failures
+
+
+def _request_ssin(observed: Observed) -> str | None:
+    request = observed.request_payload
+    text = request.findtext("criteria/ssin") if request is not None else None
+    return text.strip() if text else None
+
+
+def _show(values: list[str]) -> str:
+    return ", ".join(values) if values else "(absent)"
+
+
+def _timestamp(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None

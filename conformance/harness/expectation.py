@@ -1,0 +1,140 @@
+"""What a case expects from one exchange: the outcome, the echoed person and path assertions.
+
+The case loader (``harness/cases.py``) turns a YAML case into an :class:`Expectation`; the checks
+(``harness/checks``) only read it. Codes are never interpreted here: the TSS tables stay in
+``tables.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+OPS = ("equals", "present", "absent", "count", "matches")
+
+
+class InvalidAssertion(ValueError):
+    """A path assertion is malformed. The message names the assertion and the problem."""
+
+
+@dataclass(frozen=True)
+class PathAssertion:
+    """One assertion on the response payload.
+
+    ``path`` is relative to the payload root (e.g. ``result/employmentCards/employmentCard``),
+    in no namespace (elementFormDefault="unqualified", NOTES §2). ``op`` is one of :data:`OPS`:
+
+    - ``equals``: the first node's text equals ``value`` (compared as strings);
+    - ``present`` / ``absent``: at least one node / no node;
+    - ``count``: the number of nodes is ``value`` (an int) or at least ``value["min"]``
+      (and at most ``value["max"]`` when given);
+    - ``matches``: the first node's text fully matches the regular expression ``value``.
+    """
+
+    path: str
+    op: str
+    value: Any = None
+
+    def __post_init__(self) -> None:
+        if not self.path or self.path.startswith("/") or "//" in self.path:
+            raise InvalidAssertion(f"path {self.path!r}: must be relative, e.g. 'result/ssin'")
+        if self.op not in OPS:
+            raise InvalidAssertion(f"path {self.path!r}: op {self.op!r} is not one of {OPS}")
+        if self.op == "count":
+            _check_count(self.path, self.value)
+        if self.op == "matches":
+            try:
+                re.compile(str(self.value))
+            except re.error as exc:
+                raise InvalidAssertion(
+                    f"path {self.path!r}: bad regular expression: {exc}"
+                ) from None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> PathAssertion:
+        """Read the YAML shape ``{path: ..., <op>: <value>}`` (one op per assertion).
+
+        ``present: true`` and ``absent: true`` carry no value; ``present: false`` is read as
+        ``absent`` so a case can say either.
+        """
+        if "path" not in data:
+            raise InvalidAssertion(f"assertion {dict(data)!r}: has no 'path'")
+        ops = [k for k in data if k != "path"]
+        if len(ops) != 1 or ops[0] not in OPS:
+            raise InvalidAssertion(
+                f"assertion on {data['path']!r}: give exactly one of {OPS}, got {ops}"
+            )
+        op, value = ops[0], data[ops[0]]
+        if op in ("present", "absent"):
+            if not isinstance(value, bool):
+                raise InvalidAssertion(f"assertion on {data['path']!r}: {op} takes true/false")
+            op = op if value else ("absent" if op == "present" else "present")
+            value = None
+        return cls(path=str(data["path"]), op=op, value=value)
+
+
+def _check_count(path: str, value: Any) -> None:
+    if isinstance(value, bool):
+        raise InvalidAssertion(f"path {path!r}: count must be an int or {{min: n}}")
+    if isinstance(value, int) and value >= 0:
+        return
+    if isinstance(value, Mapping) and set(value) <= {"min", "max"} and value:
+        bounds = list(value.values())
+        if all(isinstance(b, int) and not isinstance(b, bool) and b >= 0 for b in bounds):
+            return
+    raise InvalidAssertion(f"path {path!r}: count must be an int or {{min: n, max: m}}")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one exchange must show.
+
+    - ``operation``: ``consultEmploymentInfos``, ``consultSpecialInfos`` or None for a raw
+      (crafted) message;
+    - ``status``: ``(value, code)`` of a business answer (TSS 6.1), e.g.
+      ``("DATA_FOUND", "MSG00000")``;
+    - ``fault``: ``(faultcode, code)`` of a technical answer (TSS 6.2); ``faultcode`` is the
+      local name ``"Client"``/``"Server"``, or None to take it from the technical table;
+    - ``data_groups``: the groups the request asked for, e.g.
+      ``{"employmentCards": True, "workPermits": False}`` (None for consultSpecialInfos);
+    - ``requested_ssin`` / ``final_ssin``: the NISS sent, and the one the answer must carry
+      (the ``replaced_by`` NISS when the person was replaced, NOTES §4);
+    - ``assertions``: extra :class:`PathAssertion` s from the case.
+
+    Exactly one of ``status`` and ``fault`` is normally set; when both are None only the
+    generic checks (transport, SOAP, schema, tables, echo) apply.
+    """
+
+    operation: str | None
+    status: tuple[str, str] | None = None
+    fault: tuple[str | None, str] | None = None
+    data_groups: Mapping[str, bool] | None = None
+    requested_ssin: str | None = None
+    final_ssin: str | None = None
+    assertions: tuple[PathAssertion, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.fault is not None:
+            raise ValueError("an expectation names a business status or a fault, not both")
+        if self.fault is not None and self.fault[0] not in (None, "Client", "Server"):
+            raise ValueError(
+                f"fault code must be 'Client', 'Server' or None, not {self.fault[0]!r}"
+            )
+
+    @property
+    def expected_code(self) -> str | None:
+        """The return code expected, business or technical."""
+        if self.status is not None:
+            return self.status[1]
+        if self.fault is not None:
+            return self.fault[1]
+        return None
+
+    @property
+    def replaced(self) -> bool:
+        """True when the requested NISS was replaced by another (NOTES §4)."""
+        return bool(
+            self.requested_ssin and self.final_ssin and self.requested_ssin != self.final_ssin
+        )
