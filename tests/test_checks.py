@@ -1,0 +1,547 @@
+"""Each check passes on a good answer and fails on an answer doctored in exactly one way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from lxml import etree
+
+from conformance.contract import NS_SOAP11, NS_SOAP12, load_contract
+from conformance.exchange import Exchange
+from conformance.harness.checks import (
+    ECHO,
+    OTHER,
+    SCHEMA,
+    TRANSPORT,
+    WRONG_CODE,
+    CheckFailure,
+    CheckReport,
+    run_checks,
+)
+from conformance.harness.client import RequestFactory
+from conformance.harness.environment import ClientProfile, Environment
+from conformance.harness.expectation import Expectation, PathAssertion
+
+NS = "http://kszbcss.fgov.be/types/ForeignerSituation/v1"
+URL = "https://127.0.0.1:9/ForeignerSituationService/v1/consult"
+SSIN = "85073003328"
+NEW_SSIN = "17073003384"
+XML = "text/xml; charset=utf-8"
+
+HEADER = """
+      <informationCustomer>
+        <ticket>T-1</ticket>
+        <timestampSent>2026-11-30T09:15:00.000+01:00</timestampSent>
+        <customerIdentification><cbeNumber>0206737484</cbeNumber></customerIdentification>
+      </informationCustomer>
+      <informationCBSS>
+        <ticketCBSS>3f2b8c1e-7a4d-4e9b-9c2a-5d1e8f0a6b37</ticketCBSS>
+        <timestampReceive>2026-11-30T09:15:00.120+01:00</timestampReceive>
+        <timestampReply>2026-11-30T09:15:00.480+01:00</timestampReply>
+      </informationCBSS>
+      <legalContext>NEO:UNEMPLOYMENT</legalContext>"""
+
+EMPLOYMENT = f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="{NS_SOAP11}">
+  <soapenv:Body>
+    <fs:consultEmploymentInfosResponse xmlns:fs="{NS}">{HEADER}
+      <criteria>
+        <ssin>{SSIN}</ssin>
+        <dataGroups><employmentCards>true</employmentCards><workPermits>false</workPermits></dataGroups>
+      </criteria>
+      <status><value>DATA_FOUND</value><code>MSG00000</code>
+        <description>Treatment successful</description></status>
+      <ssin>{SSIN}</ssin>
+      <result>
+        <employmentCards>
+          <employmentCard><inceptionDate>2024-03-01</inceptionDate><expiryDate>2027-02-28</expiryDate></employmentCard>
+          <employmentCard><inceptionDate>2024-00-00</inceptionDate>
+            <expirationDetails><expiryDate>9999-00-00</expiryDate></expirationDetails></employmentCard>
+        </employmentCards>
+      </result>
+    </fs:consultEmploymentInfosResponse>
+  </soapenv:Body>
+</soapenv:Envelope>"""
+
+SPECIAL = f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="{NS_SOAP11}">
+  <soapenv:Body>
+    <fs:consultSpecialInfosResponse xmlns:fs="{NS}">{HEADER}
+      <criteria><ssin>{SSIN}</ssin></criteria>
+      <status><value>DATA_FOUND</value><code>MSG00000</code></status>
+      <ssin>{SSIN}</ssin>
+      <result><specialInfos><specialInfo>
+        <inceptionDate>2022-04-12</inceptionDate><expiryDate>2027-04-11</expiryDate>
+        <reason1><code>01000100</code></reason1>
+      </specialInfo></specialInfos></result>
+    </fs:consultSpecialInfosResponse>
+  </soapenv:Body>
+</soapenv:Envelope>"""
+
+FAULT = f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="{NS_SOAP11}">
+  <soapenv:Body>
+    <soapenv:Fault>
+      <faultcode>soapenv:Client</faultcode>
+      <faultstring>Client error</faultstring>
+      <detail>
+        <fs:consultEmploymentInfosFault xmlns:fs="{NS}">
+          <informationCBSS>
+            <ticketCBSS>3f2b8c1e-7a4d-4e9b-9c2a-5d1e8f0a6b37</ticketCBSS>
+            <timestampReceive>2026-11-30T09:15:00.120+01:00</timestampReceive>
+            <timestampReply>2026-11-30T09:15:00.480+01:00</timestampReply>
+          </informationCBSS>
+          <detail>
+            <severity>FATAL</severity><reasonCode>MSG00004</reasonCode>
+            <diagnostic>The request has an invalid structure</diagnostic>
+            <authorCode>http://www.ksz-bcss.fgov.be</authorCode>
+          </detail>
+        </fs:consultEmploymentInfosFault>
+      </detail>
+    </soapenv:Fault>
+  </soapenv:Body>
+</soapenv:Envelope>"""
+
+ONEM = ClientProfile("onem", {"cbeNumber": "0206737484"}, "NEO:UNEMPLOYMENT")
+CARDS = {"employmentCards": True, "workPermits": False}
+
+
+@pytest.fixture(scope="module")
+def factory() -> RequestFactory:
+    return RequestFactory(Environment("test", URL, {}, {}), load_contract())
+
+
+def _request(factory: RequestFactory, operation: str = "consultEmploymentInfos", ssin: str = SSIN):
+    groups = CARDS if operation == "consultEmploymentInfos" else None
+    return factory.build(
+        operation,
+        ONEM,
+        ssin,
+        groups,
+        ticket="T-1",
+        timestamp_sent="2026-11-30T09:15:00.000+01:00",
+    )
+
+
+def _doctor(text: str, change: Callable[[etree._Element], object] | None) -> bytes:
+    root = etree.fromstring(text.encode())
+    if change is not None:
+        payload = root.find(f"{{{NS_SOAP11}}}Body")[0]
+        change(payload)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _run(
+    factory: RequestFactory,
+    expectation: Expectation,
+    text: str = EMPLOYMENT,
+    change: Callable[[etree._Element], object] | None = None,
+    *,
+    status: int = 200,
+    content_type: str = XML,
+    body: bytes | None = None,
+    request_ssin: str = SSIN,
+) -> CheckReport:
+    operation = expectation.operation or "consultEmploymentInfos"
+    request = _request(factory, operation, request_ssin)
+    response = body if body is not None else _doctor(text, change)
+    exchange = Exchange(request, status, {"Content-Type": content_type}, response)
+    return run_checks(exchange, expectation, factory.contract)
+
+
+def _employment(**kw) -> Expectation:
+    base = dict(
+        status=("DATA_FOUND", "MSG00000"), data_groups=CARDS, requested_ssin=SSIN, final_ssin=SSIN
+    )
+    base.update(kw)
+    return Expectation("consultEmploymentInfos", **base)
+
+
+FAULT_EXP = Expectation("consultEmploymentInfos", fault=(None, "MSG00004"))
+
+
+def _titles(items: list[CheckFailure]) -> str:
+    return " | ".join(f"{f.title} [{f.category}] {f.expected} / {f.received}" for f in items)
+
+
+def _only(report: CheckReport, fragment: str, category: str) -> CheckFailure:
+    """The report failed, and one failure has ``fragment`` in its title and ``category``."""
+    assert not report.passed
+    matching = [f for f in report.failures if fragment in f.title and f.category == category]
+    assert matching, _titles(report.failures)
+    return matching[0]
+
+
+def _set(path: str, text: str) -> Callable[[etree._Element], None]:
+    def change(payload: etree._Element) -> None:
+        payload.find(path).text = text
+
+    return change
+
+
+def _remove(path: str) -> Callable[[etree._Element], None]:
+    def change(payload: etree._Element) -> None:
+        node = payload.find(path)
+        node.getparent().remove(node)
+
+    return change
+
+
+# ---- the good answers pass ---------------------------------------------------------------------
+
+
+def test_good_employment_answer_passes(factory):
+    report = _run(factory, _employment())
+    assert report.passed, _titles(report.failures)
+    assert report.warnings == []
+
+
+def test_good_special_answer_passes(factory):
+    expectation = Expectation(
+        "consultSpecialInfos", status=("DATA_FOUND", "MSG00000"), requested_ssin=SSIN
+    )
+    report = _run(factory, expectation, SPECIAL)
+    assert report.passed, _titles(report.failures)
+    assert report.warnings == []
+
+
+def test_good_fault_passes(factory):
+    report = _run(factory, FAULT_EXP, FAULT, status=500)
+    assert report.passed, _titles(report.failures)
+
+
+def test_pretty_printing_is_not_an_echo_change(factory):
+    # The request is on one line, the answer indented: C14N without ignorable whitespace.
+    report = _run(factory, _employment())
+    assert not [f for f in report.failures if f.category == ECHO]
+
+
+# ---- transport and envelope --------------------------------------------------------------------
+
+
+def test_transport_failure_is_one_failure(factory):
+    request = _request(factory)
+    exchange = Exchange(request, error="connection refused to " + URL)
+    report = run_checks(exchange, _employment(), factory.contract)
+    assert [f.category for f in report.failures] == [TRANSPORT]
+    assert report.failures[0].received == "connection refused to " + URL
+
+
+def test_truncated_body_is_a_transport_failure(factory):
+    request = _request(factory)
+    exchange = Exchange(request, 200, {"Content-Type": XML}, b"<soap", error="truncated body: x")
+    _only(run_checks(exchange, _employment(), factory.contract), "Transport", TRANSPORT)
+
+
+def test_html_page_fails(factory):
+    body = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
+    report = _run(factory, _employment(), body=body, status=502, content_type="text/html")
+    failure = _only(report, "SOAP 1.1", SCHEMA)
+    assert "HTML" in failure.received
+
+
+def test_empty_body_never_passes(factory):
+    report = _run(factory, Expectation(None), body=b"")
+    _only(report, "SOAP 1.1", SCHEMA)
+
+
+def test_soap12_answer_fails(factory):
+    body = EMPLOYMENT.replace(NS_SOAP11, NS_SOAP12).encode()
+    _only(_run(factory, _employment(), body=body), "SOAP 1.1", SCHEMA)
+
+
+def test_wrong_content_type_fails(factory):
+    _only(_run(factory, _employment(), content_type="application/json"), "Content-Type", OTHER)
+
+
+def test_business_answer_with_http_500_fails(factory):
+    _only(_run(factory, _employment(), status=500), "HTTP status", OTHER)
+
+
+def test_fault_with_http_200_fails(factory):
+    _only(_run(factory, FAULT_EXP, FAULT, status=200), "HTTP status", OTHER)
+
+
+def test_schema_violation_fails_with_element_paths(factory):
+    report = _run(factory, _employment(), change=_remove("informationCBSS"))
+    failure = _only(report, "XSD validity", SCHEMA)
+    assert "consultEmploymentInfosResponse" in failure.received or failure.details
+
+
+def test_invalid_fault_detail_fails_schema(factory):
+    _only(
+        _run(factory, FAULT_EXP, FAULT, _set("detail/*/detail/severity", "BAD"), status=500),
+        "XSD",
+        SCHEMA,
+    )
+
+
+def test_answer_of_the_other_operation_fails(factory):
+    expectation = Expectation("consultSpecialInfos", requested_ssin=SSIN)
+    _only(_run(factory, expectation, EMPLOYMENT), "WSDL output", SCHEMA)
+
+
+# ---- the TSS tables ----------------------------------------------------------------------------
+
+
+def test_status_pair_not_a_table_row_fails(factory):
+    report = _run(
+        factory, Expectation("consultEmploymentInfos"), change=_set("status/code", "MSG00005")
+    )
+    failure = _only(report, "TSS 6.1 MSG00005", WRONG_CODE)
+    assert failure.expected == "status/value NO_RESULT"
+
+
+def test_description_must_be_the_table_text(factory):
+    report = _run(factory, _employment(), change=_set("status/description", "Treatment OK"))
+    _only(report, "description", OTHER)
+
+
+def test_unknown_code_is_named(factory):
+    report = _run(
+        factory, Expectation("consultEmploymentInfos"), change=_set("status/code", "MSG09999")
+    )
+    failure = _only(report, "MSG09999", WRONG_CODE)
+    assert failure.received == "MSG09999"
+
+
+def test_technical_code_in_band_fails(factory):
+    report = _run(
+        factory, Expectation("consultEmploymentInfos"), change=_set("status/code", "MSG00004")
+    )
+    _only(report, "technical code is a SOAP fault", WRONG_CODE)
+
+
+def test_unknown_fault_reason_code_is_named(factory):
+    report = _run(
+        factory,
+        Expectation("consultEmploymentInfos"),
+        FAULT,
+        _set("detail/*/detail/reasonCode", "XYZ00001"),
+        status=500,
+    )
+    _only(report, "XYZ00001", WRONG_CODE)
+
+
+def test_expected_status_differs(factory):
+    report = _run(factory, _employment(status=("NO_RESULT", "MSG00005")))
+    failure = _only(report, "TSS 6.1 MSG00005", WRONG_CODE)
+    assert failure.received == "DATA_FOUND/MSG00000"
+
+
+def test_expected_status_but_fault_received(factory):
+    report = _run(factory, _employment(), FAULT, status=500)
+    assert "SOAP fault soapenv:Client" in _only(report, "TSS 6.1 MSG00000", WRONG_CODE).received
+
+
+def test_expected_fault_but_status_received(factory):
+    _only(_run(factory, FAULT_EXP), "TSS 6.2 MSG00004", WRONG_CODE)
+
+
+def test_expected_fault_code_differs(factory):
+    expectation = Expectation("consultEmploymentInfos", fault=(None, "MSG00051"))
+    _only(_run(factory, expectation, FAULT, status=500), "TSS 6.2 MSG00051", WRONG_CODE)
+
+
+def test_expected_faultcode_kind_differs(factory):
+    expectation = Expectation("consultEmploymentInfos", fault=("Server", "MSG00004"))
+    _only(_run(factory, expectation, FAULT, status=500), "faultcode", WRONG_CODE)
+
+
+def test_faultcode_must_be_the_tables(factory):
+    report = _run(factory, FAULT_EXP, FAULT, _set_fault("soapenv:Server"), status=500)
+    failure = _only(report, "TSS 6.2 MSG00004: faultcode", WRONG_CODE)
+    assert failure.received == "soapenv:Server"
+
+
+def test_faultcode_outside_the_soap_namespace_fails(factory):
+    report = _run(factory, FAULT_EXP, FAULT, _set_fault("Client"), status=500)
+    _only(report, "faultcode", WRONG_CODE)
+
+
+def _set_fault(code: str) -> Callable[[etree._Element], None]:
+    def change(fault: etree._Element) -> None:
+        fault.find("faultcode").text = code
+
+    return change
+
+
+def test_fault_detail_of_the_wrong_operation_fails(factory):
+    body = FAULT.replace("consultEmploymentInfosFault", "consultSpecialInfosFault")
+    report = _run(factory, FAULT_EXP, body=body.encode(), status=500)
+    _only(report, "Fault detail", SCHEMA)
+
+
+def test_fault_without_detail_fails(factory):
+    report = _run(factory, FAULT_EXP, FAULT, _remove("detail"), status=500)
+    _only(report, "Fault detail", SCHEMA)
+    assert not report.passed
+
+
+# ---- echo, informationCBSS, NISS ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "name"),
+    [
+        ("legalContext", "NEO:SOCIAL_INSPECTION", "legalContext"),
+        ("informationCustomer/ticket", "T-2", "informationCustomer"),
+        ("criteria/dataGroups/workPermits", "true", "criteria"),
+    ],
+)
+def test_echo_mismatch_fails(factory, path, value, name):
+    report = _run(factory, _employment(), change=_set(path, value))
+    failure = _only(report, f"Echo of {name}", ECHO)
+    assert value in failure.received
+
+
+def test_ticket_cbss_must_be_a_uuid(factory):
+    report = _run(factory, _employment(), change=_set("informationCBSS/ticketCBSS", "not-a-uuid"))
+    _only(report, "informationCBSS (TSS 5.1.2): ticketCBSS", ECHO)
+
+
+def test_timestamp_receive_after_reply_fails(factory):
+    change = _set("informationCBSS/timestampReceive", "2026-11-30T09:15:01.000+01:00")
+    _only(_run(factory, _employment(), change=change), "timestamps", OTHER)
+
+
+def test_timestamps_compare_across_time_zones(factory):
+    # 08:15:00.300Z is 09:15:00.300+01:00: after the receive time, before the reply time.
+    change = _set("informationCBSS/timestampReply", "2026-11-30T08:15:00.300Z")
+    assert _run(factory, _employment(), change=change).passed
+    change = _set("informationCBSS/timestampReply", "2026-11-30T08:15:00.100Z")
+    _only(_run(factory, _employment(), change=change), "timestamps", OTHER)
+
+
+def test_ssin_must_be_the_final_niss(factory):
+    report = _run(factory, _employment(), change=_set("ssin", NEW_SSIN))
+    _only(report, "ssin: the final NISS", ECHO)
+
+
+def _replaced_answer(payload: etree._Element) -> None:
+    payload.find("ssin").text = NEW_SSIN
+    info = etree.SubElement(payload.find("status"), "information")
+    etree.SubElement(info, "fieldName").text = "replacedSsin"
+    etree.SubElement(info, "fieldValue").text = SSIN
+
+
+def test_replaced_niss_answer_passes(factory):
+    report = _run(factory, _employment(final_ssin=NEW_SSIN), change=_replaced_answer)
+    assert report.passed, _titles(report.failures)
+
+
+def test_replaced_niss_without_indication_fails(factory):
+    report = _run(factory, _employment(final_ssin=NEW_SSIN), change=_set("ssin", NEW_SSIN))
+    _only(report, "replacedSsin", ECHO)
+
+
+def test_replaced_indication_without_replacement_fails(factory):
+    report = _run(factory, _employment(final_ssin=NEW_SSIN), change=_replaced_answer)
+    assert report.passed
+    report = _run(factory, _employment(), change=_replaced_answer)
+    _only(report, "replacedSsin", ECHO)
+
+
+# ---- result, dates, reasons of stay ------------------------------------------------------------
+
+
+def test_result_with_no_data_found_fails(factory):
+    def change(payload):
+        _set("status/value", "NO_DATA_FOUND")(payload)
+        _set("status/code", "MSG00100")(payload)
+        payload.find("status").remove(payload.find("status/description"))
+
+    report = _run(factory, _employment(status=("NO_DATA_FOUND", "MSG00100")), change=change)
+    _only(report, "result (TSS", SCHEMA)
+
+
+def test_data_found_without_result_fails(factory):
+    _only(_run(factory, _employment(), change=_remove("result")), "result (TSS", SCHEMA)
+
+
+def test_result_with_unrequested_group_fails(factory):
+    def change(payload):
+        etree.SubElement(payload.find("result"), "workPermits")
+
+    failure = _only(_run(factory, _employment(), change=change), "requested data groups", SCHEMA)
+    assert "workPermits" in failure.received
+
+
+def test_malformed_incomplete_date_fails(factory):
+    # 2024-02-30 passes the XSD pattern; NOTES §4 form rules refuse it.
+    path = "result/employmentCards/employmentCard/inceptionDate"
+    failure = _only(
+        _run(factory, _employment(), change=_set(path, "2024-02-30")), "Incomplete date", SCHEMA
+    )
+    assert "employmentCard[1]/inceptionDate" in failure.title
+
+
+def test_expiry_before_inception_is_only_a_warning(factory):
+    path = "result/employmentCards/employmentCard/expiryDate"
+    report = _run(factory, _employment(), change=_set(path, "2020-01-01"))
+    assert report.passed, _titles(report.failures)
+    assert [w.title for w in report.warnings] == [
+        "employmentCard dates (NOTES §4: no interpretation, warning only)"
+    ]
+
+
+def test_unknown_reason_of_stay_is_only_a_warning(factory):
+    expectation = Expectation("consultSpecialInfos", status=("DATA_FOUND", "MSG00000"))
+    path = "result/specialInfos/specialInfo/reason1/code"
+    report = _run(factory, expectation, SPECIAL, _set(path, "99999999"))
+    assert report.passed, _titles(report.failures)
+    assert len(report.warnings) == 1 and "99999999" in report.warnings[0].received
+
+
+def test_malformed_reason_of_stay_fails(factory):
+    expectation = Expectation("consultSpecialInfos", status=("DATA_FOUND", "MSG00000"))
+    path = "result/specialInfos/specialInfo/reason1/code"
+    _only(_run(factory, expectation, SPECIAL, _set(path, "1234")), "Reason of stay", SCHEMA)
+
+
+# ---- path assertions ---------------------------------------------------------------------------
+
+CARD = "result/employmentCards/employmentCard"
+
+
+@pytest.mark.parametrize(
+    ("holds", "fails"),
+    [
+        ({"path": CARD, "count": 2}, {"path": CARD, "count": 3}),
+        ({"path": CARD, "count": {"min": 2}}, {"path": CARD, "count": {"min": 3}}),
+        ({"path": CARD, "present": True}, {"path": "result/workPermits", "present": True}),
+        ({"path": "result/workPermits", "absent": True}, {"path": CARD, "absent": True}),
+        ({"path": "ssin", "equals": SSIN}, {"path": "ssin", "equals": NEW_SSIN}),
+        (
+            {"path": f"{CARD}/inceptionDate", "matches": r"2024-\d\d-\d\d"},
+            {"path": "ssin", "matches": "9+"},
+        ),
+    ],
+)
+def test_path_assertions(factory, holds, fails):
+    good = _employment(assertions=(PathAssertion.from_mapping(holds),))
+    assert _run(factory, good).passed
+    bad = _employment(assertions=(PathAssertion.from_mapping(fails),))
+    _only(_run(factory, bad), "Assertion", OTHER)
+
+
+def test_all_failures_are_reported_together(factory):
+    def change(payload):
+        _set("legalContext", "OTHER")(payload)
+        _set("ssin", NEW_SSIN)(payload)
+        _set("status/description", "changed")(payload)
+
+    report = _run(factory, _employment(), change=change)
+    assert {f.category for f in report.failures} >= {ECHO, OTHER}
+    assert len(report.failures) >= 3
+
+
+def test_request_factory_builds_a_valid_request(factory):
+    # The good answers above echo this request, so it must itself be contract-valid.
+    from conformance import soap
+    from conformance.xmlsafe import parse_untrusted
+
+    payload = soap.read(parse_untrusted(_request(factory).body)).payload
+    assert factory.contract.validate(payload) == []
+    assert etree.QName(payload).namespace == NS
