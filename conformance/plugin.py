@@ -1,7 +1,219 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point). Kept thin."""
+"""The pytest plugin (registered through the ``pytest11`` entry point). Kept thin: options and
+hooks only. Collection lives in ``harness/collect.py``, running a case in ``harness/execute.py``,
+return-code coverage in ``harness/coverage.py`` and reports in ``conformance/reports``.
+
+With xdist, each worker runs cases with its own environment (built once per worker); every case
+report carries its outcome to the controller, which alone aggregates coverage and writes reports.
+"""
 
 from __future__ import annotations
 
-from conformance import hypothesis_profiles
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import hypothesis_profiles, tables
+from conformance.harness import collect, coverage, execute
+from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+from conformance.reports import live
+from conformance.reports.masking import Masker
+from conformance.reports.session import ReportDirError, ReportSession
 
 hypothesis_profiles.register()
+
+DEFAULT_REPORT_DIR = "reports"
+_WIRE = "conformance_outcome"  # attribute of a TestReport; survives xdist serialisation
+_ENV = "conformance_environment"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "ForeignerSituationService v1 conformance cases")
+    group.addoption(
+        "--env",
+        dest="conformance_env",
+        default="reference",
+        metavar="NAME|PATH",
+        help="environment: a built-in name (reference) or an environment YAML file",
+    )
+    group.addoption(
+        "--endpoint",
+        dest="conformance_endpoint",
+        default=None,
+        metavar="URL",
+        help="send every request to URL instead of the environment's endpoint",
+    )
+    group.addoption(
+        "--report-dir",
+        dest="conformance_report_dir",
+        default=None,
+        metavar="DIR",
+        help=f"where reports and coverage.json go (default: {DEFAULT_REPORT_DIR}/)",
+    )
+    group.addoption(
+        "--mask-ssin",
+        dest="conformance_mask_ssin",
+        action="store_true",
+        help="mask every NISS in the reports",
+    )
+    group.addoption(
+        "--allow-partial",
+        dest="conformance_allow_partial",
+        action="store_true",
+        help="do not fail the run when a TSS code is not exercised (e.g. with -m)",
+    )
+    group.addoption(
+        "--no-code-summary",
+        dest="conformance_no_summary",
+        action="store_true",
+        help="do not print the per-code summary (conformance run prints its own)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in execute.OPERATION_MARKERS:
+        collect.register_marker(config, name, "cases of this operation")
+    for code in tables.all_codes():
+        collect.register_marker(
+            config, code, f"cases expecting {code} (TSS {tables.kind_of(code)})"
+        )
+    if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
+        explicit = config.getoption("conformance_report_dir")
+        controller = _Controller(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
+        if explicit:  # a folder that cannot be written stops the run before anything runs
+            controller.check_writable(usage_error=True)
+        config.pluginmanager.register(controller, "conformance-controller")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if collect.is_case_file(file_path):
+        return collect.CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if isinstance(item, collect.CaseItem):
+        case = item.case
+        live.annotate_case(
+            case_id=case.id,
+            title=case.title,
+            tss_ref=case.tss,
+            operation=case.operation,
+            code=case.code or "any",
+            severity=case.severity,
+            tags=case.tags,
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, Any]:
+    report = yield
+    if not isinstance(item, collect.CaseItem) or report.when != "call":
+        return report
+    outcome = item.outcome
+    if outcome is None or (report.failed and outcome.outcome != FAILED):
+        # The case crashed before an outcome (e.g. a request that cannot be built).
+        outcome = execute.blank_outcome(item.case)
+        outcome.outcome, outcome.failure_text = FAILED, str(report.longrepr)
+    runtime = execute.runtime_for(item.config)
+    mask = Masker(execute.environment_summary(runtime.environment)["known_ssins"])
+    live.attach_outcome(
+        outcome, mask=mask if item.config.getoption("conformance_mask_ssin") else None
+    )
+    setattr(report, _WIRE, execute.outcome_to_wire(outcome))
+    setattr(report, _ENV, execute.environment_summary(runtime.environment))
+    return report
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    execute.close_runtime(config)
+
+
+class _Controller:
+    """Run-level hooks, registered on the controller only: aggregate outcomes, coverage, reports."""
+
+    def __init__(self, config: pytest.Config, report_dir: Path) -> None:
+        self.config = config
+        self.report_dir = report_dir
+        self.results: list[coverage.CaseResult] = []
+        self.environment: dict[str, Any] | None = None
+        self.reports: ReportSession | None = None
+        self.rows: list[coverage.CoverageRow] | None = None
+        self.interrupted = False
+
+    def check_writable(self, *, usage_error: bool) -> None:
+        probe = ReportSession(
+            self.report_dir,
+            mask_ssin=False,
+            environment_name="",
+            endpoint="",
+            client_organisation="",
+        )
+        try:
+            probe.check_writable()
+        except ReportDirError as exc:
+            if usage_error:
+                raise pytest.UsageError(str(exc)) from None
+            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if any(isinstance(item, collect.CaseItem) for item in items):
+            self.check_writable(usage_error=False)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        wire = getattr(report, _WIRE, None)
+        if wire is None:
+            return
+        outcome: CaseOutcome = execute.outcome_from_wire(wire)
+        self.environment = self.environment or getattr(report, _ENV)
+        reason = self.environment["not_triggerable"].get(outcome.code, "")
+        if outcome.outcome != NOT_TRIGGERABLE:
+            reason = ""
+        self.results.append(
+            coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
+        )
+        if self.reports is None:
+            self.reports = self._report_session()
+        self.reports.case_finished(outcome)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.environment is None:
+            return  # no case ran: the project's own tests, or every case file was refused
+        self.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        self.rows = coverage.rows(self.results, self.environment["not_triggerable"])
+        coverage.write(self.report_dir, self.rows)
+        partial = self.config.getoption("conformance_allow_partial")
+        if coverage.missing(self.rows) and not partial and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.rows is None or self.config.getoption("conformance_no_summary"):
+            return
+        terminalreporter.section("TSS return codes")
+        for line in coverage.summary_lines(self.rows):
+            terminalreporter.write_line(line)
+        partial = self.config.getoption("conformance_allow_partial")
+        terminalreporter.write_line(coverage.verdict_line(self.rows, partial=partial))
+
+    def pytest_unconfigure(self) -> None:
+        if self.reports is not None and self.rows is not None:
+            # After junitxml wrote its file, so masking covers it too.
+            self.reports.finish([row.as_json() for row in self.rows], self.interrupted)
+
+    def _report_session(self) -> ReportSession:
+        env = self.environment or {}
+        junit = self.config.getoption("xmlpath", None)
+        allure_dir = self.config.getoption("allure_report_dir", None)
+        return ReportSession(
+            self.report_dir,
+            mask_ssin=bool(self.config.getoption("conformance_mask_ssin")),
+            environment_name=env.get("name", ""),
+            endpoint=env.get("endpoint", ""),
+            client_organisation=env.get("organisation", ""),
+            known_ssins=env.get("known_ssins", ()),
+            junit_path=Path(junit) if junit else None,
+            results_dir=Path(allure_dir) if allure_dir else None,
+        )

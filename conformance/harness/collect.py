@@ -1,0 +1,99 @@
+"""pytest collection of YAML cases: one :class:`CaseFile` per file, one :class:`CaseItem` per case.
+
+Which files are cases: every ``*.yaml``/``*.yml`` file inside a folder named ``cases`` (at any
+depth below it), except those under an ``environments`` folder (environment files live there).
+The shipped catalogue is ``conformance.paths.cases_dir()``.
+
+Only public pytest API is used (no ``_pytest.*``), and an item holds nothing but its
+:class:`~conformance.harness.cases.Case` (plain data), so items work under xdist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import tables
+from conformance.harness import execute
+from conformance.harness.cases import Case, CaseFileError, load_file
+from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+
+CASES_FOLDER = "cases"
+EXCLUDED_FOLDER = "environments"
+SUFFIXES = (".yaml", ".yml")
+
+
+def is_case_file(path: Path) -> bool:
+    """True for YAML files under a ``cases`` folder and not under ``environments``."""
+    if path.suffix not in SUFFIXES:
+        return False
+    folders = path.parent.parts
+    return CASES_FOLDER in folders and EXCLUDED_FOLDER not in folders[folders.index(CASES_FOLDER) :]
+
+
+def register_marker(config: pytest.Config, name: str, help_text: str) -> None:
+    """Register a marker once, so ``--strict-markers`` accepts it."""
+    known = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
+    if name not in known:
+        config.addinivalue_line("markers", f"{name}: {help_text}")
+
+
+class CaseFile(pytest.File):
+    """A YAML case file; a refused file is one collection error naming file and line."""
+
+    def collect(self) -> Iterator[CaseItem]:
+        try:
+            environment = execute.runtime_for(self.config).environment
+        except execute.RuntimeStartError as exc:
+            raise self.CollectError(f"{self.path}: {exc}") from None
+        try:
+            cases = load_file(
+                self.path,
+                codes=set(tables.all_codes()),
+                clients=set(environment.clients),
+                persons=set(environment.persons),
+            )
+        except CaseFileError as exc:
+            raise self.CollectError(str(exc)) from None
+        for case in cases:
+            yield CaseItem.from_parent(self, name=case.id, case=case)
+
+
+class CaseItem(pytest.Item):
+    """One case, run by :func:`execute.run_case`; a failure shows the formatter's text only."""
+
+    def __init__(self, *, case: Case, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.outcome: CaseOutcome | None = None
+        marks = [case.operation, *([case.code] if case.code else []), *case.markers]
+        for mark in marks:
+            register_marker(self.config, mark, "declared by a YAML case")
+            self.add_marker(mark)
+
+    def runtest(self) -> None:
+        runtime = execute.runtime_for(self.config)
+        self.outcome = execute.run_case(self.case, runtime, seed=_seed(self.config))
+        if self.outcome.outcome == NOT_TRIGGERABLE:
+            reason = runtime.environment.not_triggerable.get(self.case.code or "", "")
+            pytest.skip(f"{self.case.code} not triggerable in this environment: {reason}")
+        if self.outcome.outcome == FAILED:
+            pytest.fail(self.outcome.failure_text, pytrace=False)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, max(self.case.line - 1, 0), f"{self.case.id}: {self.case.title}"
+
+
+def _seed(config: pytest.Config) -> int | str | None:
+    # Hypothesis's own pytest option, so `--hypothesis-seed=N` reproduces a generated case.
+    try:
+        raw = config.getoption("hypothesis_seed")
+    except ValueError:
+        return None
+    if raw is None:
+        return None
+    text = str(raw)
+    return int(text) if text.isdigit() else text
