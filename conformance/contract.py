@@ -93,7 +93,7 @@ def _detached_copy(element: etree._Element) -> etree._Element:
 
 
 @functools.lru_cache(maxsize=4)
-def _xmlschema_for(xsd_path: str):  # type: ignore[no-untyped-def]
+def _xmlschema_for(xsd_path: str):  # lazy import: xmlschema is only needed to explain
     import xmlschema
 
     return xmlschema.XMLSchema(xsd_path)
@@ -126,10 +126,13 @@ def _read_wsdl(wsdl_path: Path, namespace: str) -> tuple[dict[str, Operation], s
     root = _parse_file(wsdl_path, "WSDL").getroot()
     ns = {"w": _NS_WSDL, "s": _NS_WSDL_SOAP11}
     messages = {}
+    message_ns = {}
     for msg in root.iterfind("w:message", ns):
         part = msg.find("w:part", ns)
         if part is not None and part.get("element"):
-            messages[msg.get("name")] = part.get("element", "").split(":")[-1]
+            prefix, _, local = part.get("element", "").rpartition(":")
+            messages[msg.get("name")] = local
+            message_ns[msg.get("name")] = part.nsmap.get(prefix or None)
     operations = {}
     for op in root.iterfind("w:binding/w:operation", ns):
         name = op.get("name", "")
@@ -143,6 +146,14 @@ def _read_wsdl(wsdl_path: Path, namespace: str) -> tuple[dict[str, Operation], s
             msg_name = (node.get("message") or "").split(":")[-1] if node is not None else ""
             if msg_name not in messages:
                 raise ContractError(f"WSDL {wsdl_path}: operation {name!r} has no {kind} message")
+            # A WSDL paired with another XSD (e.g. a v2 WSDL with our v1 XSD) would fail every
+            # message with a baffling error. Faults are not checked: an official WSDL may take
+            # its fault element from an imported (common) namespace.
+            if kind != "fault" and message_ns[msg_name] != namespace:
+                raise ContractError(
+                    f"WSDL {wsdl_path}: operation {name!r} {kind} is in namespace "
+                    f"{message_ns[msg_name]!r}, not the XSD's targetNamespace {namespace!r}"
+                )
             return messages[msg_name]
 
         operations[name] = Operation(

@@ -76,11 +76,13 @@ def read(root: etree._Element) -> Envelope:
 
 
 def _read_fault(fault: etree._Element) -> Fault:
-    code_text = (fault.findtext("faultcode") or "").strip()
+    code_el = fault.find("faultcode")
+    code_text = (code_el.text or "").strip() if code_el is not None else ""
     qname = None
-    if ":" in code_text:
+    if ":" in code_text and code_el is not None:
         prefix, local = code_text.split(":", 1)
-        uri = fault.nsmap.get(prefix)
+        # Resolve in the faultcode element's own scope: the prefix may be declared on it.
+        uri = code_el.nsmap.get(prefix)
         qname = etree.QName(uri, local) if uri else None
     elif code_text:
         qname = etree.QName(None, code_text)

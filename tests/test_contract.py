@@ -234,6 +234,29 @@ def test_wsdl_without_operations_raises_contract_error(tmp_path: Path) -> None:
     _assert_contract_error(xsd, wsdl, wsdl, "declares no SOAP 1.1 operations")
 
 
+def test_wsdl_paired_with_another_namespace_raises_contract_error(tmp_path: Path) -> None:
+    # E.g. a v2 WSDL passed with our v1 XSD: every message would fail validation otherwise.
+    xsd, wsdl = _copy_contract(tmp_path)
+    text = wsdl.read_text(encoding="utf-8")
+    wsdl.write_text(text.replace(f'xmlns:fs="{NS_FS}"', f'xmlns:fs="{NS_FS[:-1]}2"'), "utf-8")
+    _assert_contract_error(xsd, wsdl, wsdl, "not the XSD's targetNamespace")
+
+
+def test_fault_element_from_an_imported_namespace_is_accepted(tmp_path: Path) -> None:
+    # Only requests and responses must be in the XSD's namespace; an official WSDL may take its
+    # fault element from the common types.
+    xsd, wsdl = _copy_contract(tmp_path)
+    common = "http://kszbcss.fgov.be/types/common/v3"
+    text = wsdl.read_text(encoding="utf-8").replace(
+        'element="fs:consultSpecialInfosFault"',
+        f'xmlns:c="{common}" element="c:consultSpecialInfosFault"',
+    )
+    wsdl.write_text(text, encoding="utf-8")
+    assert load_contract(xsd, wsdl).operations["consultSpecialInfos"].fault == (
+        "consultSpecialInfosFault"
+    )
+
+
 # ---------------------------------------------------------------- zeep, offline
 
 

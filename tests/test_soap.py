@@ -76,6 +76,28 @@ def test_faultcode_prefix_is_resolved_not_trusted() -> None:
     assert fault.faultcode_qname == etree.QName("urn:other", "Client")
 
 
+def test_faultcode_prefix_declared_on_the_faultcode_element_is_resolved() -> None:
+    data = (
+        b'<e:Envelope xmlns:e="' + NS_SOAP11.encode() + b'"><e:Body><e:Fault>'
+        b'<faultcode xmlns:s="' + NS_SOAP11.encode() + b'">s:Server</faultcode>'
+        b"<faultstring>x</faultstring></e:Fault></e:Body></e:Envelope>"
+    )
+    fault = soap.read(parse_untrusted(data)).fault
+    assert fault is not None
+    assert fault.faultcode_qname == etree.QName(NS_SOAP11, "Server")
+
+
+def test_faultcode_with_an_undeclared_prefix_has_no_qname() -> None:
+    data = (
+        b'<e:Envelope xmlns:e="' + NS_SOAP11.encode() + b'"><e:Body><e:Fault>'
+        b"<faultcode>nope:Client</faultcode><faultstring>x</faultstring>"
+        b"</e:Fault></e:Body></e:Envelope>"
+    )
+    fault = soap.read(parse_untrusted(data)).fault
+    assert fault is not None and fault.faultcode == "nope:Client"
+    assert fault.faultcode_qname is None
+
+
 def test_reads_a_shipped_fault_example() -> None:
     path = EXAMPLES / "fault_MSG00002_server_supplier.xml"
     fault = soap.read(parse_untrusted(path.read_bytes())).fault
