@@ -20,60 +20,51 @@ from typing import Any
 
 from conformance import __version__
 
-# One rule per failure category of the checks (harness/checks.py ``category``) plus codes an
-# environment declares not triggerable. Order matters: the first matching rule wins, so the
-# narrow transport rule comes before the broad return-code one. Messages are the one
-# formatter's text; ``[\s\S]*`` instead of an inline (?s) flag because Allure 2 (Java,
-# whole-message match) and Allure 3 (JavaScript, search) both accept it.
-_CATEGORY_RULES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
-    (
-        "Transport/TLS failure",
-        "transport/TLS failure",
-        ("failed", "broken"),
-        r"(transport/TLS failure|TLS|SSL|connection refused|timed? ?out|handshake|oversized"
-        r"|truncated|no HTTP response)",
-    ),
-    (
-        "Schema violation",
-        "schema violation",
-        ("failed",),
-        r"(schema violation|XSD|schema-valid|not well-formed|not a SOAP)",
-    ),
-    ("Echo mismatch", "echo mismatch", ("failed",), r"(echo mismatch|echo)"),
-    (
-        "Wrong return code",
-        "wrong return code",
-        ("failed",),
-        r"(wrong return code|return code|status/code|status code|faultcode|reasonCode|MSG0|REG0)",
-    ),
-    ("Not triggerable", "not-triggerable", ("skipped",), r"(not[- ]triggerable)"),
+# One rule per failure category of the checks (conformance.harness.checks: WRONG_CODE, SCHEMA,
+# ECHO, TRANSPORT) plus codes an environment declares not triggerable. The one formatter
+# (harness/failures.py) ends its first line with the head failure's category in brackets, so a
+# first-line match is exact. ``[^\n]``/``[\s\S]`` rather than inline flags: Allure 2 (Java,
+# whole-message match) and Allure 3 (JavaScript, search) both read them the same way.
+_CATEGORY_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Wrong return code", "wrong return code", ("failed",)),
+    ("Schema violation", "schema violation", ("failed",)),
+    ("Echo mismatch", "echo mismatch", ("failed",)),
+    ("Transport/TLS failure", "transport/TLS failure", ("failed", "broken")),
 )
+NOT_TRIGGERABLE = ("Not triggerable", "not-triggerable", ("skipped",))
+_NOT_TRIGGERABLE_MESSAGE = r"[\s\S]*not[- ]triggerable[\s\S]*"
+
+
+def _first_line(label: str) -> str:
+    return rf"^[^\n]*\[{re.escape(label)}\][\s\S]*"
 
 
 def categories() -> list[dict[str, Any]]:
     """The categories in Allure 2's ``categories.json`` format (message and status only)."""
-    return [
-        {
-            "name": name,
-            "matchedStatuses": list(statuses),
-            "messageRegex": rf"[\s\S]*{pattern}[\s\S]*",
-        }
-        for name, _label, statuses, pattern in _CATEGORY_RULES
+    rules = [
+        {"name": name, "matchedStatuses": list(statuses), "messageRegex": _first_line(label)}
+        for name, label, statuses in _CATEGORY_RULES
     ]
+    name, _label, statuses = NOT_TRIGGERABLE
+    rules.append(
+        {"name": name, "matchedStatuses": list(statuses), "messageRegex": _NOT_TRIGGERABLE_MESSAGE}
+    )
+    return rules
 
 
 def categories_allure3() -> list[dict[str, Any]]:
-    """The same categories for an Allure 3 config. Allure 3 takes the first category with a
-    matching rule, so a message rule could steal a case from a later category; here the
-    ``failure_category`` label that :func:`conformance.reports.live.attach_outcome` sets is
-    the only matcher, and only a skip's message can say "not triggerable"."""
+    """The same categories for an Allure 3 config: the ``failure_category`` label that
+    :func:`conformance.reports.live.attach_outcome` sets, or else the message."""
     rules: list[dict[str, Any]] = []
-    for name, label, statuses, pattern in _CATEGORY_RULES:
-        matchers: list[dict[str, Any]] = [
-            {"statuses": list(statuses), "labels": {"failure_category": f"^{re.escape(label)}$"}}
+    for name, label, statuses, message in [
+        *((n, lb, s, _first_line(lb)) for n, lb, s in _CATEGORY_RULES),
+        (*NOT_TRIGGERABLE, _NOT_TRIGGERABLE_MESSAGE),
+    ]:
+        label_matcher = {"failure_category": f"^{re.escape(label)}$"}
+        matchers = [
+            {"statuses": list(statuses), "labels": label_matcher},
+            {"statuses": list(statuses), "message": message},
         ]
-        if statuses == ("skipped",):
-            matchers.append({"statuses": ["skipped"], "message": pattern})
         rules.append({"name": name, "matchers": matchers})
     return rules
 

@@ -62,12 +62,21 @@ def find_ticket(exchange: Exchange) -> Ticket:
     return Ticket("", "none")
 
 
+def is_xml(body: bytes) -> bool:
+    """Whether ``body`` is well-formed XML (an HTML error page is kept as text)."""
+    try:
+        parse_untrusted(body, max_bytes=max(len(body), 1))
+    except UntrustedXMLError:
+        return False
+    return True
+
+
 def _payload(body: bytes) -> etree._Element | None:
     """The payload element, or a fault's detail element; None when the bytes are not SOAP."""
     if not body:
         return None
     try:
-        envelope = soap.read(parse_untrusted(body))
+        envelope = soap.read(parse_untrusted(body, max_bytes=len(body)))
     except (UntrustedXMLError, soap.NotSoapError):
         return None
     if envelope.fault is not None:
@@ -95,8 +104,7 @@ def write_bundle(
         request_name = f"{prefix}request.xml"
         _write(folder / request_name, exchange.request.body, masker, secrets)
         if exchange.body:
-            is_xml = exchange.body.lstrip().startswith(b"<")
-            response_name = f"{prefix}response.{'xml' if is_xml else 'txt'}"
+            response_name = f"{prefix}response.{'xml' if is_xml(exchange.body) else 'txt'}"
             _write(folder / response_name, exchange.body, masker, secrets)
         else:
             response_name = f"(no response: {exchange.error or 'nothing received'})"

@@ -15,6 +15,7 @@ import allure
 import allure_commons
 
 from conformance.harness.outcome import NOT_TRIGGERABLE, CaseOutcome
+from conformance.reports.bundle import is_xml
 from conformance.reports.masking import Masker, clean_bytes
 
 EPIC = "ForeignerSituationService v1"
@@ -79,7 +80,7 @@ def attach_outcome(
             attachment_type=xml,
         )
         if exchange.body:
-            kind = xml if exchange.body.lstrip().startswith(b"<") else text
+            kind = xml if is_xml(exchange.body) else text
             allure.attach(
                 clean_bytes(exchange.body, mask, secrets),
                 name=f"{prefix}response (HTTP {exchange.status})",

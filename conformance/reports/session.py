@@ -54,6 +54,7 @@ class ReportSession:
         contract: Any = None,
         known_ssins: Iterable[str] = (),
         secrets: Sequence[str] = (),
+        secret_env_vars: Iterable[str] = (),
         junit_path: Path | None = None,
         results_dir: Path | None = None,
     ) -> None:
@@ -63,7 +64,10 @@ class ReportSession:
         self.endpoint = endpoint
         self.client_organisation = client_organisation
         self.contract = contract
-        self.secrets = tuple(s for s in secrets if s)
+        # Passwords given directly, and those held by the environment variables an environment
+        # names (e.g. a client's p12_password_env): never in any artefact.
+        from_env = (os.environ.get(name, "") for name in secret_env_vars)
+        self.secrets = tuple(s for s in (*secrets, *from_env) if s)
         self.masker = Masker(known_ssins) if mask_ssin else None
         self.junit_path = Path(junit_path) if junit_path else self.report_dir / JUNIT_FILE
         self.results_dir = Path(results_dir) if results_dir else self.report_dir / RESULTS_DIR
