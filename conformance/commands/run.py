@@ -1,0 +1,120 @@
+"""``conformance run``: the shipped case catalogue, through pytest, against one environment.
+
+Exit codes are pytest's, with one addition from the plugin: a run where a TSS code was not
+exercised (and not declared not triggerable) exits 1 even when every case passed.
+
+- 0: every case passed and every TSS code is covered;
+- 1: a case failed, or coverage is incomplete;
+- 2: interrupted, or a case file / the environment was refused at collection;
+- 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
+- 5: no case was collected (e.g. ``-m`` matching nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conformance import paths
+from conformance.harness import coverage
+from conformance.reports.session import JUNIT_FILE, RESULTS_DIR, ReportDirError, ReportSession
+
+HELP = "Run the case catalogue against an environment (default: the embedded reference service)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env",
+        default="reference",
+        metavar="NAME|PATH",
+        help="built-in environment name or environment YAML file (default: reference)",
+    )
+    parser.add_argument("--endpoint", metavar="URL", help="override the environment's endpoint")
+    parser.add_argument(
+        "--report-dir",
+        default="reports",
+        metavar="DIR",
+        help="reports folder: junit.xml, allure-results/, coverage.json (default: reports)",
+    )
+    parser.add_argument("--mask-ssin", action="store_true", help="mask every NISS in the reports")
+    parser.add_argument(
+        "--cases", metavar="DIR", default=None, help="case folder (default: the shipped catalogue)"
+    )
+    parser.add_argument(
+        "pytest_args",
+        nargs=argparse.REMAINDER,
+        metavar="-- PYTEST_ARGS",
+        help="extra pytest arguments after --, e.g. -- -n 2 -m MSG00005",
+    )
+
+
+def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
+    """The pytest command line ``conformance run`` uses."""
+    report_dir = Path(args.report_dir).resolve()
+    cases = Path(args.cases).resolve() if args.cases else paths.cases_dir()
+    extra = list(args.pytest_args or [])
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    argv = [
+        str(cases),
+        # Our own empty ini: the working directory's pytest settings must not leak in.
+        "-c",
+        str(ini_file),
+        "--rootdir",
+        str(cases.parent),
+        "-p",
+        "no:cacheprovider",  # may run from a read-only place
+        "-o",
+        "console_output_style=progress",
+        "--strict-markers",
+        "--assert=plain",  # cases assert nothing themselves; the conformance package is imported
+        "-rfEs",
+        "--env",
+        args.env,
+        "--report-dir",
+        str(report_dir),
+        f"--junitxml={report_dir / JUNIT_FILE}",
+        f"--alluredir={report_dir / RESULTS_DIR}",
+        "--no-code-summary",  # printed below, last
+    ]
+    if args.endpoint:
+        argv += ["--endpoint", args.endpoint]
+    if args.mask_ssin:
+        argv.append("--mask-ssin")
+    return argv + extra
+
+
+def run(args: argparse.Namespace) -> int:
+    report_dir = Path(args.report_dir).resolve()
+    try:
+        ReportSession(
+            report_dir, mask_ssin=False, environment_name="", endpoint="", client_organisation=""
+        ).check_writable()
+    except ReportDirError as exc:
+        print(f"conformance run: {exc}")
+        return int(pytest.ExitCode.USAGE_ERROR)
+    coverage_file = report_dir / coverage.COVERAGE_FILE
+    coverage_file.unlink(missing_ok=True)  # never show a previous run's verdict
+    with tempfile.TemporaryDirectory(prefix="conformance-run-") as tmp:
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text("[pytest]\n", encoding="utf-8")
+        code = int(pytest.main(pytest_arguments(args, ini)))
+    _print_summary(coverage_file, code, partial="--allow-partial" in (args.pytest_args or ()))
+    return code
+
+
+def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
+    if not coverage_file.is_file():
+        print(f"\nconformance run: no coverage written (pytest exit code {code})")
+        return
+    data = json.loads(coverage_file.read_text(encoding="utf-8"))
+    rows = [coverage.CoverageRow(**row) for row in data]
+    print("\nTSS return codes")
+    for line in coverage.summary_lines(rows):
+        print("  " + line)
+    print(coverage.verdict_line(rows, partial=partial))
+    print(f"reports: {coverage_file.parent}   exit code: {code}")
