@@ -1,0 +1,274 @@
+"""The reference ForeignerSituationService as a WSGI application.
+
+Before the business chain (``chain.py``) comes what BCSS's gateway does, in this order:
+
+1. method: anything but POST -> HTTP 405 with ``Allow: POST`` (no SOAP involved);
+2. path other than the contract's ``/ForeignerSituationService/v1/consult`` -> MSG00052;
+3. ``application/soap+xml`` (SOAP 1.2) -> MSG00053; another content type than ``text/xml``,
+   a body over 1 MiB, empty, truncated, with a DTD or not SOAP -> MSG00004;
+4. a SOAP 1.2 envelope -> MSG00053;
+5. SOAPAction missing or naming no operation of the contract -> MSG00051;
+6. AAA policy: the organisation has no right to the service at all -> MSG00015. With TLS the
+   organisation is the client certificate's (subject O) and this runs before XSD validation;
+7. XSD validation (TSS §3.3.1) -> MSG00004, including a body element that is not the request
+   of the SOAPAction's operation. Without TLS the organisation is the one a *valid*
+   ``customerIdentification`` designates, so the AAA policy runs right after this step, and
+   MSG00014 (certificate vs identification) cannot arise.
+
+Faults go out with HTTP 500 and ``text/xml; charset=utf-8``; their detail element is the
+operation's fault element, ``consultEmploymentInfosFault`` when the operation cannot be told
+(docs/ARCHITECTURE.md). Any unexpected error becomes an MSG00003 fault, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from conformance import soap, tables
+from conformance.contract import Contract, Operation, load_contract
+from conformance.reference import responses
+from conformance.reference.audit import AuditEntry, AuditLog, decode
+from conformance.reference.chain import Call, identification_of, process
+from conformance.reference.dataset import Dataset, Organisation
+from conformance.reference.policy import FAITHFUL, Policy
+from conformance.xmlsafe import MAX_BYTES, UntrustedXMLError, parse_untrusted
+
+DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
+DEFAULT_OPERATION = "consultEmploymentInfos"  # fault element when the operation is unknown
+_XML_TYPE = "text/xml; charset=utf-8"
+_DRAIN_MAX = 8 * MAX_BYTES
+
+StartResponse = Callable[..., Any]
+
+
+class Refusal(Exception):
+    """A technical code decided before the business chain (binding, AAA, XSD)."""
+
+    def __init__(self, code: str, diagnostic: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.diagnostic = diagnostic
+
+
+@dataclass
+class _Exchange:
+    """What is learnt about one request while it is processed; feeds the fault and the audit."""
+
+    ticket: str
+    received: datetime
+    body: bytes = b""
+    operation: Operation | None = None
+    payload: etree._Element | None = None
+    client: Organisation | None = None
+    close: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    outcome: str
+
+
+class ReferenceApp:
+    """WSGI callable. ``tls`` says whether the organisation comes from the client certificate."""
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        audit: AuditLog,
+        *,
+        tls: bool,
+        policy: Policy = FAITHFUL,
+        contract: Contract | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.audit = audit
+        self.tls = tls
+        self.policy = policy
+        self.contract = contract or load_contract()
+        address = self.contract.endpoint_address
+        self.path = urlsplit(address).path if address else DEFAULT_PATH
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        ex = _Exchange(ticket=str(uuid.uuid4()), received=responses.now())
+        try:
+            reply = self._handle(environ, ex)
+        except Refusal as refusal:
+            reply = self._fault(ex, refusal.code, refusal.diagnostic)
+        except Exception as exc:  # the server keeps serving, and never shows a stack trace
+            reply = self._fault(ex, "MSG00003", type(exc).__name__)
+        self._log(environ, ex, reply)
+        headers = [*reply.headers, ("Content-Length", str(len(reply.body)))]
+        if ex.close:
+            headers.append(("Connection", "close"))
+        status_text = {200: "OK", 405: "Method Not Allowed", 500: "Internal Server Error"}
+        start_response(f"{reply.status} {status_text.get(reply.status, 'Status')}", headers)
+        return [reply.body]
+
+    # -- gateway ------------------------------------------------------------------------------
+
+    def _handle(self, environ: dict[str, Any], ex: _Exchange) -> Reply:
+        if environ.get("REQUEST_METHOD", "GET") != "POST":
+            body = b"Method Not Allowed: this service accepts POST only\n"
+            return Reply(405, [("Allow", "POST"), ("Content-Type", "text/plain")], body, "HTTP 405")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if self.policy.check_path and path != self.path:
+            raise Refusal("MSG00052", f"path {path[:80]!r}")
+        ex.operation = self.contract.operation_for_action(self._soap_action(environ))
+        media = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if media == "application/soap+xml" and self.policy.check_soap_version:
+            raise Refusal("MSG00053", "application/soap+xml is SOAP 1.2")
+        if media not in ("text/xml", "application/soap+xml"):
+            raise Refusal("MSG00004", f"content type {media or 'missing'!r}, expected text/xml")
+        ex.body = self._read_body(environ, ex)
+        try:
+            envelope = soap.read(parse_untrusted(ex.body))
+        except (UntrustedXMLError, soap.NotSoapError) as exc:
+            raise Refusal("MSG00004", exc.reason) from None
+        ex.payload = envelope.payload
+        by_action = self.contract.operation_for_action(self._soap_action(environ))
+        by_element = self._operation_of(envelope.payload)
+        ex.operation = by_action or by_element
+        if envelope.version != "1.1" and self.policy.check_soap_version:
+            raise Refusal("MSG00053", "SOAP 1.2 envelope")
+        if by_action is None and self.policy.check_soap_action:
+            raise Refusal("MSG00051", "SOAPAction missing or naming no operation")
+        if envelope.payload is None or envelope.fault is not None:
+            raise Refusal("MSG00004", "the SOAP Body holds no request")
+        certificate = self._certificate_org(environ)
+        if certificate is not None:  # two-way TLS: the gateway decides before reading the body
+            self._aaa(ex, self.dataset.organisations.get(certificate))
+        return self._validated(ex, envelope.payload, by_certificate=certificate is not None)
+
+    def _certificate_org(self, environ: dict[str, Any]) -> str | None:
+        """The certificate's organisation id ("" for a certificate naming none), or None when
+        the organisation must come from ``customerIdentification`` (no TLS, or a defect
+        letting a client through without certificate)."""
+        certificate_org = environ.get("SSL_CLIENT_S_DN_O")
+        if self.tls and (certificate_org or self.policy.require_client_cert):
+            return str(certificate_org or "")
+        return None
+
+    def _aaa(self, ex: _Exchange, organisation: Organisation | None) -> None:
+        ex.client = organisation
+        if organisation is None or not organisation.service_access:
+            raise Refusal("MSG00015", "the organisation has no access to this service")
+
+    def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BYTES:
+            self._drain(environ, length)
+            ex.close = length < 0 or length > _DRAIN_MAX
+            raise Refusal("MSG00004", f"body of {length} bytes exceeds the {MAX_BYTES}-byte limit")
+        return environ["wsgi.input"].read(length) if length else b""
+
+    @staticmethod
+    def _drain(environ: dict[str, Any], length: int) -> None:
+        # Reading (and dropping) a moderately oversized body lets the client finish sending and
+        # read the fault; beyond _DRAIN_MAX the connection is closed instead.
+        remaining = length if 0 < length <= _DRAIN_MAX else 0
+        while remaining > 0:
+            chunk = environ["wsgi.input"].read(min(remaining, 65536))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+
+    def _soap_action(self, environ: dict[str, Any]) -> str:
+        if "HTTP_SOAPACTION" in environ:
+            return str(environ["HTTP_SOAPACTION"])
+        # SOAP 1.2 carries the action in the content type; read only when 1.2 is let through.
+        for param in environ.get("CONTENT_TYPE", "").split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "action":
+                return value
+        return ""
+
+    def _operation_of(self, payload: etree._Element | None) -> Operation | None:
+        if payload is None or not isinstance(payload.tag, str):
+            return None
+        return self.contract.operation_for_element(etree.QName(payload).localname)
+
+    def _validated(self, ex: _Exchange, payload: etree._Element, *, by_certificate: bool) -> Reply:
+        op = ex.operation
+        assert op is not None
+        qname = etree.QName(payload)
+        if (qname.namespace, qname.localname) != (self.contract.namespace, op.request):
+            raise Refusal("MSG00004", f"{qname.localname} is not the request of {op.name}")
+        errors = self.contract.validate(payload)
+        if errors:
+            raise Refusal("MSG00004", errors[0])
+        if not by_certificate:
+            # Without TLS the organisation is only known from a valid body: AAA comes here.
+            self._aaa(ex, self.dataset.organisation_identified_by(identification_of(payload)))
+        assert ex.client is not None
+        call = Call(op.name, payload, ex.client, ex.client if by_certificate else None)
+        verdict = process(call, self.dataset, self.policy)
+        if tables.kind_of(verdict.code) == "technical":
+            raise Refusal(verdict.code, verdict.diagnostic)
+        element = responses.business_response(
+            self.contract,
+            op,
+            payload,
+            verdict,
+            ex.ticket,
+            ex.received,
+            indicate_replaced=self.policy.indicate_replaced,
+        )
+        self._mutate(element)
+        return Reply(200, [("Content-Type", _XML_TYPE)], soap.wrap(element), verdict.code)
+
+    # -- faults and logging -------------------------------------------------------------------
+
+    def _fault(self, ex: _Exchange, code: str, diagnostic: str) -> Reply:
+        op = ex.operation or self.contract.operations[DEFAULT_OPERATION]
+        row = tables.technical_codes()[code]
+        customer = ex.payload.find("informationCustomer") if ex.payload is not None else None
+        detail = responses.fault_detail(
+            self.contract, op, customer, ex.ticket, ex.received, code, diagnostic
+        )
+        if customer is not None and not self.contract.is_valid(detail):
+            # The request's informationCustomer is unreadable (itself invalid): leave it out.
+            detail = responses.fault_detail(
+                self.contract, op, None, ex.ticket, ex.received, code, diagnostic
+            )
+        self._mutate(detail)
+        kind = row.fault_kind
+        if self.policy.swap_faultcode:
+            kind = "Server" if kind == "Client" else "Client"
+        body = soap.fault_envelope(kind, responses.faultstring(kind), detail)
+        return Reply(self.policy.fault_http_status, [("Content-Type", _XML_TYPE)], body, code)
+
+    def _mutate(self, element: etree._Element) -> None:
+        for mutator in self.policy.mutators:
+            mutator(element)
+
+    def _log(self, environ: dict[str, Any], ex: _Exchange, reply: Reply) -> None:
+        payload = ex.payload
+        ticket = payload.findtext("informationCustomer/ticket") if payload is not None else None
+        self.audit.write(
+            AuditEntry(
+                ticket_cbss=ex.ticket,
+                customer_ticket=ticket,
+                time=responses.xsd_datetime(ex.received),
+                method=str(environ.get("REQUEST_METHOD", "")),
+                path=str(environ.get("PATH_INFO", "")),
+                operation=ex.operation.name if ex.operation else None,
+                client_organisation=ex.client.id if ex.client else None,
+                http_status=reply.status,
+                outcome=reply.outcome,
+                request=decode(ex.body),
+                response=decode(reply.body),
+            )
+        )

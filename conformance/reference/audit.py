@@ -1,0 +1,58 @@
+"""Security logging (TSS §3.3.2): one JSON line per request, incoming and outgoing message.
+
+BCSS logs every message "so that security audits are possible". The reference service writes
+exactly one entry per request, rejected ones included (405, faults), and flushes it before the
+response leaves, so a test that has its response can read its entry. Append-only, thread-safe.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    ticket_cbss: str
+    customer_ticket: str | None
+    time: str  # xsd:dateTime of reception
+    method: str
+    path: str
+    operation: str | None
+    client_organisation: str | None
+    http_status: int
+    outcome: str  # status/code or detail/reasonCode, or "HTTP <status>" (405)
+    request: str  # decoded text (undecodable bytes replaced)
+    response: str
+
+
+class AuditLog:
+    """Appends :class:`AuditEntry` lines to ``path``; safe to share between server threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._file = self.path.open("a", encoding="utf-8")
+
+    def write(self, entry: AuditEntry) -> None:
+        line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
+        with self._lock:
+            self._file.write(line)
+            self._file.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def read_entries(path: Path | str) -> list[dict[str, object]]:
+    """Every entry of an audit log, oldest first (for tests, benchmarks and support)."""
+    with Path(path).open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")

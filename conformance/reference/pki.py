@@ -1,0 +1,236 @@
+"""A throwaway development PKI for two-way TLS with the reference service.
+
+One CA signs a server certificate (SAN 127.0.0.1 and localhost) and one client certificate per
+dataset organisation, whose subject carries the organisation id (O=<id>, CN=<name>): the service
+takes the caller's organisation from it (NOTES §4 "Client identity"). A second, unrelated CA
+signs one more client certificate, which the service must refuse at the TLS layer.
+EC P-256 keys keep generation fast. Nothing here is secret: never use it outside tests.
+A folder that already holds a complete, valid PKI for the same organisations is reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+P12_PASSWORD = "changeit"
+FOREIGN_ORG = "foreign"
+_MANIFEST = "pki.json"
+_VALIDITY = dt.timedelta(days=365)
+_MIN_REMAINING = dt.timedelta(days=1)
+
+_README = f"""Throwaway dev PKI of the conformance reference service. NOT SECRET: tests only.
+
+ca.pem                  the dev CA the service trusts (pass it as verify= / --cacert)
+server.pem, server.key  the service's certificate (SAN 127.0.0.1, localhost) and key
+clients/<org>.pem/.key  one client certificate per dataset organisation (subject O=<org id>)
+clients/<org>.p12       the same as PKCS#12, password: {P12_PASSWORD}
+foreign/                a client certificate from ANOTHER CA: the service must refuse it
+
+curl example:
+  curl --cacert ca.pem --cert clients/onem.pem --key clients/onem.key \\
+       -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "<action>"' \\
+       --data-binary @request.xml https://127.0.0.1:4520/ForeignerSituationService/v1/consult
+"""
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    cert: Path
+    key: Path
+    p12: Path
+    p12_password: str = P12_PASSWORD
+
+
+@dataclass(frozen=True)
+class DevPki:
+    directory: Path
+    ca_cert: Path
+    server_cert: Path
+    server_key: Path
+    clients: dict[str, ClientCredentials]
+    foreign_client: ClientCredentials
+
+
+def ensure_pki(directory: Path | str, organisations: Iterable[tuple[str, str]]) -> DevPki:
+    """The PKI in ``directory`` for ``(org_id, name)`` pairs: reused when valid, else created."""
+    directory = Path(directory)
+    orgs = dict(organisations)
+    pki = _layout(directory, sorted(orgs))
+    if _reusable(pki):
+        return pki
+    return _generate(directory, orgs)
+
+
+def _layout(directory: Path, org_ids: list[str]) -> DevPki:
+    def creds(folder: str, name: str) -> ClientCredentials:
+        base = directory / folder / name
+        return ClientCredentials(
+            base.with_suffix(".pem"), base.with_suffix(".key"), base.with_suffix(".p12")
+        )
+
+    return DevPki(
+        directory=directory,
+        ca_cert=directory / "ca.pem",
+        server_cert=directory / "server.pem",
+        server_key=directory / "server.key",
+        clients={org: creds("clients", org) for org in org_ids},
+        foreign_client=creds("foreign", FOREIGN_ORG),
+    )
+
+
+def _reusable(pki: DevPki) -> bool:
+    manifest = pki.directory / _MANIFEST
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if sorted(recorded.get("organisations", [])) != sorted(pki.clients):
+        return False
+    creds = [*pki.clients.values(), pki.foreign_client]
+    files = [pki.ca_cert, pki.server_cert, pki.server_key] + [
+        p for c in creds for p in (c.cert, c.key, c.p12)
+    ]
+    if not all(f.is_file() for f in files):
+        return False
+    limit = dt.datetime.now(dt.UTC) + _MIN_REMAINING
+    for cert_file in (pki.ca_cert, pki.server_cert, *(c.cert for c in creds)):
+        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        if cert.not_valid_after_utc < limit:
+            return False
+    return True
+
+
+def _generate(directory: Path, orgs: dict[str, str]) -> DevPki:
+    pki = _layout(directory, sorted(orgs))
+    for sub in ("clients", "foreign"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    ca_key, ca_cert = _ca("Conformance reference dev CA")
+    _write_pem(pki.ca_cert, ca_cert)
+    server_key = _key()
+    server = _issue(
+        ca_key,
+        ca_cert,
+        server_key,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]),
+        ExtendedKeyUsageOID.SERVER_AUTH,
+        san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")],
+    )
+    _write_pem(pki.server_cert, server)
+    _write_key(pki.server_key, server_key)
+    for org_id, name in orgs.items():
+        _client(ca_key, ca_cert, org_id, name, pki.clients[org_id])
+    other_key, other_ca = _ca("Some other CA")
+    _client(other_key, other_ca, "onem", "Not trusted", pki.foreign_client)
+    (directory / "README.txt").write_text(_README, encoding="utf-8")
+    (directory / _MANIFEST).write_text(
+        json.dumps({"organisations": sorted(orgs)}), encoding="utf-8"
+    )
+    return pki
+
+
+def _key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _ca(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = _key()
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def _issue(
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    key: ec.EllipticCurvePrivateKey,
+    subject: x509.Name,
+    usage: x509.ObjectIdentifier,
+    san: list[x509.GeneralName] | None = None,
+) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + _VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+    )
+    if san:
+        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    return builder.sign(ca_key, hashes.SHA256())
+
+
+def _client(
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    org_id: str,
+    name: str,
+    creds: ClientCredentials,
+) -> None:
+    key = _key()
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
+            x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or org_id),
+        ]
+    )
+    cert = _issue(ca_key, ca_cert, key, subject, ExtendedKeyUsageOID.CLIENT_AUTH)
+    _write_pem(creds.cert, cert)
+    _write_key(creds.key, key)
+    p12 = pkcs12.serialize_key_and_certificates(
+        org_id.encode(),
+        key,
+        cert,
+        [ca_cert],
+        serialization.BestAvailableEncryption(P12_PASSWORD.encode()),
+    )
+    creds.p12.write_bytes(p12)
+
+
+def _write_pem(path: Path, cert: x509.Certificate) -> None:
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)

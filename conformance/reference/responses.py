@@ -1,0 +1,169 @@
+"""Builds the reference service's payload elements with lxml: responses and fault details.
+
+Never a string template: user data (the echoed blocks) is copied element by element, so a
+hostile value cannot change the structure. Status triples and fault texts come from
+``conformance.tables`` (TSS 6.1 / 6.2); the element order follows NOTES §2 and our XSD.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml import etree
+
+from conformance import tables
+from conformance.contract import Contract, Operation
+from conformance.reference.chain import Verdict
+from conformance.reference.dataset import CARD_FIELDS, PERMIT_FIELDS, SPECIAL_FIELDS
+
+AUTHOR_CODE = "http://www.ksz-bcss.fgov.be"  # BCSS is the author of every reference fault
+REPLACED_FIELD = "replacedSsin"  # NOTES §4: the indication that a replaced NISS was followed
+_ECHOED = ("informationCustomer", "legalContext", "criteria")
+_ITEMS = {
+    "employmentCards": ("employmentCard", CARD_FIELDS),
+    "workPermits": ("workPermit", PERMIT_FIELDS),
+    "specialInfos": ("specialInfo", SPECIAL_FIELDS),
+}
+_DIAGNOSTIC_MAX = 256  # common:DescriptionType
+# Parser messages may quote raw request bytes; XML 1.0 cannot carry control characters.
+_XML_UNSAFE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def xsd_datetime(moment: datetime) -> str:
+    """A timezone-aware xsd:dateTime, to the microsecond so that receive < reply is visible."""
+    return moment.isoformat(timespec="microseconds")
+
+
+def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, name)
+    if text is not None:
+        child.text = text
+    return child
+
+
+def information_cbss(ticket: str, received: datetime, replied: datetime) -> etree._Element:
+    node = etree.Element("informationCBSS")
+    _sub(node, "ticketCBSS", ticket)
+    _sub(node, "timestampReceive", xsd_datetime(received))
+    _sub(node, "timestampReply", xsd_datetime(replied))
+    return node
+
+
+def business_response(
+    contract: Contract,
+    operation: Operation,
+    request: etree._Element,
+    verdict: Verdict,
+    ticket: str,
+    received: datetime,
+    *,
+    indicate_replaced: bool = True,
+) -> etree._Element:
+    """``<op>Response``: echoes, fresh informationCBSS, status (TSS 6.1), ssin, result."""
+    root = etree.Element(
+        etree.QName(contract.namespace, operation.response), nsmap={"fs": contract.namespace}
+    )
+    echoes = {name: request.find(name) for name in _ECHOED}
+    for name in ("informationCustomer", "informationCBSS", "legalContext", "criteria"):
+        if name == "informationCBSS":
+            root.append(information_cbss(ticket, received, now()))
+            continue
+        source = echoes[name]
+        if source is not None:
+            root.append(_echo(source))
+    row = tables.business_codes()[verdict.code]
+    status = _sub(root, "status")
+    _sub(status, "value", row.value)
+    _sub(status, "code", row.code)
+    _sub(status, "description", row.description)
+    if verdict.replaced_ssin and indicate_replaced:
+        info = _sub(status, "information")
+        _sub(info, "fieldName", REPLACED_FIELD)
+        _sub(info, "fieldValue", verdict.replaced_ssin)
+    if verdict.ssin:
+        _sub(root, "ssin", verdict.ssin)
+    if verdict.groups:
+        _result(_sub(root, "result"), verdict.groups)
+    return root
+
+
+def _echo(source: etree._Element) -> etree._Element:
+    """A deep copy of a request block, with its tail dropped (the response has its own layout)."""
+    echoed = copy.deepcopy(source)
+    echoed.tail = None
+    return echoed
+
+
+def _result(result: etree._Element, groups: Mapping[str, tuple[dict[str, Any], ...]]) -> None:
+    # Group order follows the XSD (employmentCards before workPermits); a requested group with
+    # no item is present but empty when another group has data.
+    for group in ("employmentCards", "workPermits", "specialInfos"):
+        if group not in groups:
+            continue
+        item_name, fields = _ITEMS[group]
+        container = _sub(result, group)
+        for record in groups[group]:
+            item = _sub(container, item_name)
+            for name in fields:
+                if name in record:
+                    _value(item, name, record[name])
+
+
+def _value(parent: etree._Element, name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        node = _sub(parent, name)
+        for key, inner in value.items():
+            _value(node, key, inner)
+        if name in ("reason1", "reason2"):
+            _describe_reason(node)
+        return
+    _sub(parent, name, str(value))
+
+
+def _describe_reason(node: etree._Element) -> None:
+    """Reason-of-stay descriptions come from the TSS table 10.1.1, not from the dataset."""
+    reason = tables.reasons_of_stay().get(node.findtext("code") or "")
+    if reason is None:
+        return
+    if reason.description_fr:
+        _sub(node, "descriptionFr", reason.description_fr)
+    _sub(node, "descriptionNl", reason.description_nl)
+
+
+def fault_detail(
+    contract: Contract,
+    operation: Operation,
+    information_customer: etree._Element | None,
+    ticket: str,
+    received: datetime,
+    code: str,
+    diagnostic: str,
+) -> etree._Element:
+    """``<op>Fault`` for a SOAP fault's detail (NOTES §2, TSS 6.2), severity FATAL."""
+    row = tables.technical_codes()[code]
+    root = etree.Element(
+        etree.QName(contract.namespace, operation.fault), nsmap={"fs": contract.namespace}
+    )
+    if information_customer is not None:
+        root.append(_echo(information_customer))
+    root.append(information_cbss(ticket, received, now()))
+    entry = _sub(root, "detail")
+    _sub(entry, "severity", "FATAL")
+    _sub(entry, "reasonCode", row.code)
+    text = f"{row.description}: {diagnostic}" if diagnostic else row.description
+    _sub(entry, "diagnostic", _XML_UNSAFE.sub("?", text)[:_DIAGNOSTIC_MAX])
+    _sub(entry, "authorCode", AUTHOR_CODE)
+    return root
+
+
+def faultstring(faultcode: str) -> str:
+    """A generic faultstring: the reason is in detail/reasonCode, not here (NOTES §2)."""
+    return "Client error" if faultcode.endswith("Client") else "Server error"
