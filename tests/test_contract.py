@@ -18,6 +18,7 @@ import requests
 import xmlschema
 import zeep
 from lxml import etree
+from zeep.exceptions import Fault as ZeepFault
 from zeep.transports import Transport
 
 from conformance import paths, soap, tables
@@ -327,3 +328,37 @@ def test_zeep_built_request_validates_against_the_xsd(
     assert etree.QName(env.payload) == etree.QName(NS_FS, contract.operations[operation].request)
     assert contract.validate(env.payload) == []
     assert guard.urls == []
+
+
+@pytest.mark.parametrize("path", _responses(), ids=[p.stem for p in _responses()])
+def test_zeep_reads_every_valid_response_example(
+    zeep_offline: tuple[zeep.Client, _NoNetwork], contract: Contract, path: Path
+) -> None:
+    """The typed client must be able to read what the contract calls valid."""
+    client, _ = zeep_offline
+    root = parse_untrusted(path.read_bytes())
+    payload = _payload(path)
+    op = contract.operation_for_element(etree.QName(payload).localname)
+    assert op is not None
+    binding = next(iter(client.wsdl.bindings.values()))
+    reply = binding._operations[op.name].process_reply(root)
+    assert reply.status.code == payload.findtext("status/code")
+    assert reply.ssin == payload.findtext("ssin")
+    assert (reply.result is None) == (payload.find("result") is None)
+
+
+@pytest.mark.parametrize("path", _faults(), ids=[p.stem for p in _faults()])
+def test_zeep_raises_every_valid_fault_example_as_a_fault(
+    zeep_offline: tuple[zeep.Client, _NoNetwork], contract: Contract, path: Path
+) -> None:
+    client, _ = zeep_offline
+    root = parse_untrusted(path.read_bytes())
+    detail = _payload(path)
+    op = contract.operation_for_element(etree.QName(detail).localname)
+    assert op is not None
+    binding: Any = next(iter(client.wsdl.bindings.values()))  # a Soap11Binding
+    with pytest.raises(ZeepFault) as info:
+        binding.process_error(root, binding._operations[op.name])
+    assert info.value.code == root.findtext(".//faultcode")
+    assert info.value.detail is not None
+    assert info.value.detail.findtext(".//reasonCode") == detail.findtext("detail/reasonCode")
