@@ -99,6 +99,7 @@ class _Tables:
     technical: dict[str, TechnicalCode]
     integration: tuple[IntegrationRow, ...]
     reasons: dict[str, ReasonOfStay]
+    reasons_complete: bool
     sla: Sla
 
 
@@ -157,6 +158,7 @@ def _build(raw: Any) -> _Tables:
         technical={row.code: row for row in technical},
         integration=integration,
         reasons=reasons,
+        reasons_complete=bool(raw["reasons_of_stay_complete"]),
         sla=sla,
     )
 
@@ -202,6 +204,11 @@ def integration_rows() -> tuple[IntegrationRow, ...]:
 def reasons_of_stay() -> dict[str, ReasonOfStay]:
     """CTMS code -> row, in TSS order (the table is cut off after 01010700 in our copy)."""
     return dict(_tables().reasons)
+
+
+def reasons_of_stay_complete() -> bool:
+    """False: our TSS copy is cut off, so an unknown well-formed code is a warning (NOTES §4)."""
+    return _tables().reasons_complete
 
 
 def sla() -> Sla:

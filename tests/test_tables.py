@@ -58,6 +58,7 @@ def test_reasons_of_stay_match_the_tss_including_the_cut_off_row():
     ]
     assert ours == tss
     assert tables.reasons_of_stay()["01010700"].description_fr is None
+    assert tables.reasons_of_stay_complete() is False
 
 
 def test_kind_of_and_fault_kind():
