@@ -344,10 +344,9 @@ def _check_url(url: str, where: str) -> None:
 
 def _load_reference(path: Path, endpoint: str | None) -> EnvironmentHandle:
     """Start the embedded service and map every dataset role (ARCHITECTURE "roles")."""
-    from conformance.reference import (  # type: ignore[attr-defined]
-        Dataset,
-        start_in_thread,
-    )
+    # Imported here: only the built-in environment needs the embedded service.
+    from conformance.reference.dataset import Dataset
+    from conformance.reference.server import start_in_thread
 
     data = _read_yaml(path)
     _refuse_unknown(path, "", data, _REFERENCE_KEYS)

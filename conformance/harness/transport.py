@@ -103,7 +103,8 @@ class Transport:
             exchange.headers = dict(response.headers)
             body = bytearray()
             try:
-                for chunk in response.raw.stream(_CHUNK, decode_content=True):
+                # read1 returns what has arrived, so a truncated body keeps its received part.
+                while chunk := response.raw.read1(_CHUNK):
                     body.extend(chunk)
                     if len(body) > self.max_body:
                         exchange.error = f"oversized response: more than {self.max_body} bytes"
@@ -186,28 +187,40 @@ def _convert_p12(client: ClientProfile, cert_path: Path, key_path: Path) -> None
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    text = str(_innermost(exc)).strip() or type(exc).__name__
     return text.splitlines()[0][:300]
 
 
-_CERT_DEMANDED = ("certificate required", "handshake failure", "alert bad certificate")
+def _innermost(exc: BaseException) -> BaseException:
+    """The root cause under requests' and urllib3's wrappers (MaxRetryError, SSLError...)."""
+    for _ in range(6):  # bounded: wrappers are at most a few deep
+        inner = getattr(exc, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        if inner is None:
+            break
+        exc = inner
+    return exc
+
+
+_CERT_DEMANDED = ("certificate required", "handshake failure", "bad certificate", "eof occurred")
 
 
 def _tls_message(exc: BaseException, client: ClientProfile | None) -> str:
     detail = _first_line(exc)
-    if (client is None or not client.has_certificate) and any(
-        marker in detail.lower() for marker in _CERT_DEMANDED
-    ):
-        who = "no client" if client is None else f"client {client.role!r}"
-        return (
-            f"TLS handshake failed: the server demands a client certificate and {who} has none "
-            f"configured ({detail})"
-        )
+    if client is None or not client.has_certificate:
+        who = "no client profile" if client is None else f"client {client.role!r}"
+        if any(marker in detail.lower() for marker in _CERT_DEMANDED):
+            return (
+                "TLS handshake failed: the server demands a client certificate and "
+                f"{who} has none configured ({detail})"
+            )
+        return f"TLS handshake failed: {detail} (note: {who} has no client certificate configured)"
     return f"TLS handshake failed: {detail}"
 
 
 def _connection_message(exc: BaseException, url: str, client: ClientProfile | None) -> str:
-    text = str(exc)
+    text = _first_line(exc)
     lowered = text.lower()
     if "refused" in lowered:
         return f"connection refused to {url}"
@@ -222,4 +235,4 @@ def _connection_message(exc: BaseException, url: str, client: ClientProfile | No
         return f"connection reset by {url}"
     if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return f"cannot resolve the host of {url}"
-    return f"connection to {url} failed: {_first_line(exc)}"
+    return f"connection to {url} failed: {text}"
