@@ -1,0 +1,200 @@
+"""harness/cases.py: the JSON Schema, refusals naming file and line, codes and roles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance import paths, tables
+from conformance.harness.cases import CaseFileError, load_file
+
+CLIENTS = {"onem", "onem_inspection", "cards_only"}
+PERSONS = {"cards_and_permits", "unknown", "no_data"}
+
+GOOD = """\
+cases:
+  - id: found
+    title: a person is found
+    tss: "6.1 MSG00000"
+    operation: consultEmploymentInfos
+    client: onem
+    request:
+      person: cards_and_permits
+      dataGroups: {employmentCards: true, workPermits: false}
+    expect:
+      status: {value: DATA_FOUND, code: MSG00000}
+      assertions:
+        - {path: result/employmentCards/employmentCard, count: {min: 1}}
+  - id: crafted
+    title: wrong path
+    tss: "6.2 MSG00052"
+    operation: raw
+    craft: wrong_path
+    client: onem
+    request: {person: no_data}
+    expect:
+      fault: {faultcode: Client, code: MSG00052}
+  - id: generated
+    title: unknown NISS
+    tss: "6.1 MSG00005"
+    operation: consultSpecialInfos
+    client: onem
+    given:
+      ssin: {strategy: unknown_niss}
+      examples: 3
+    expect:
+      status: {value: NO_RESULT, code: MSG00005}
+"""
+
+
+def _load(tmp_path: Path, text: str) -> list:
+    path = tmp_path / "cases.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_file(path, codes=set(tables.all_codes()), clients=CLIENTS, persons=PERSONS)
+
+
+def _refusal(tmp_path: Path, text: str) -> CaseFileError:
+    with pytest.raises(CaseFileError) as info:
+        _load(tmp_path, text)
+    return info.value
+
+
+def test_a_good_file_loads_with_lines_and_codes(tmp_path: Path) -> None:
+    found, crafted, generated = _load(tmp_path, GOOD)
+    assert (found.id, found.line, found.code, found.operation) == (
+        "found",
+        2,
+        "MSG00000",
+        "consultEmploymentInfos",
+    )
+    assert crafted.craft == "wrong_path" and crafted.wire_operation == "consultEmploymentInfos"
+    assert crafted.code == "MSG00052"
+    assert generated.given == {"ssin": {"strategy": "unknown_niss"}, "examples": 3}
+    assert generated.person_roles == ()
+
+
+def test_invalid_yaml_names_file_and_line(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("title: wrong path", "title: [wrong path"))
+    assert error.path.name == "cases.yaml" and error.line is not None
+    assert str(error).startswith(f"{tmp_path / 'cases.yaml'}:")
+    assert "invalid YAML" in str(error)
+
+
+def test_unknown_key_names_the_key_and_its_line(tmp_path: Path) -> None:
+    error = _refusal(
+        tmp_path, GOOD.replace("    craft: wrong_path", "    craft: wrong_path\n    colour: red")
+    )
+    assert error.line == 19
+    assert "unknown key 'colour'" in error.message
+
+
+def test_unknown_nested_key_is_refused_too(tmp_path: Path) -> None:
+    error = _refusal(
+        tmp_path, GOOD.replace("person: cards_and_permits", "persn: cards_and_permits")
+    )
+    assert error.line == 8 and "unknown key 'persn'" in error.message
+
+
+def test_unknown_code_names_its_line(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("code: MSG00052", "code: MSG00099"))
+    assert error.line == 22
+    assert "unknown return code 'MSG00099'" in error.message
+
+
+def test_unknown_client_role_names_its_line(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("client: onem\n    given", "client: nobody\n    given"))
+    assert error.line == 27 and "unknown client role 'nobody'" in error.message
+
+
+def test_unknown_person_role_names_its_line(tmp_path: Path) -> None:
+    error = _refusal(
+        tmp_path, GOOD.replace("request: {person: no_data}", "request: {person: ghost}")
+    )
+    assert error.line == 20 and "unknown person role 'ghost'" in error.message
+
+
+def test_schema_errors_name_their_line(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("value: DATA_FOUND", "value: FOUND"))
+    assert error.line == 11 and "FOUND" in error.message
+
+
+def test_raw_needs_a_craft(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("    craft: wrong_path\n", ""))
+    assert "craft" in error.message
+
+
+def test_a_case_needs_a_person_or_a_generated_ssin(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("    request: {person: no_data}\n", ""))
+    assert error.line == 14 and "needs request.person" in error.message
+
+
+def test_special_infos_take_no_data_groups(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "    given:\n      ssin: {strategy: unknown_niss}",
+        "    request:\n      dataGroups: {employmentCards: true, workPermits: true}\n"
+        "    given:\n      ssin: {strategy: unknown_niss}",
+    )
+    error = _refusal(tmp_path, text)
+    assert "no dataGroups" in error.message
+
+
+def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("id: crafted", "id: found"))
+    assert error.line == 14 and "duplicate case id 'found' (first at line 2)" in error.message
+
+
+def test_a_literal_niss_is_not_a_role(tmp_path: Path) -> None:
+    error = _refusal(tmp_path, GOOD.replace("person: cards_and_permits", "person: '85073003328'"))
+    assert error.line == 8
+
+
+def test_an_empty_file_is_refused(tmp_path: Path) -> None:
+    assert "empty case file" in _refusal(tmp_path, "# nothing\n").message
+
+
+def _catalogue() -> list:
+    from conformance.harness.cases import Case
+
+    cases: list[Case] = []
+    for path in sorted(paths.cases_dir().glob("*.yaml")):
+        cases += load_file(
+            path, codes=set(tables.all_codes()), clients=_ROLES[0], persons=_ROLES[1]
+        )
+    return cases
+
+
+# The roles of docs/ARCHITECTURE.md.
+_ROLES = (
+    {"onem", "onem_sector", "onem_secondary", "onem_inspection", "no_service_access",
+     "cards_only", "identity_mismatch"},
+    {"concurrent_cards", "indefinite_expiry", "incomplete_dates", "closed_cards", "permits_only",
+     "cards_and_permits", "special_infos_ssin", "special_infos_fictional", "no_data", "replaced",
+     "canceled", "unknown", "bis", "not_integrated", "inactive_dossier", "disallowed_quality",
+     "supplier_failure", "internal_error"},
+)  # fmt: skip
+
+
+def test_the_catalogue_names_only_architecture_roles_and_covers_every_code() -> None:
+    cases = _catalogue()
+    assert len({c.id for c in cases}) == len(cases)
+    assert {c.code for c in cases if c.code} == set(tables.all_codes())
+
+
+def test_the_catalogue_covers_the_binding_errors_and_both_operations() -> None:
+    cases = _catalogue()
+    assert {c.craft for c in cases if c.craft} == {
+        "soap12", "wrong_soap_action", "missing_soap_action", "wrong_path", "malformed_xml",
+        "xsd_invalid", "both_groups_false",
+    }  # fmt: skip
+    assert {c.operation for c in cases} == {"consultEmploymentInfos", "consultSpecialInfos", "raw"}
+    groups = {
+        (g["employmentCards"], g["workPermits"])
+        for c in cases
+        if c.client == "onem" and c.request.get("person") == "cards_and_permits"
+        for g in [c.request.get("dataGroups")]
+        if g
+    }
+    assert groups == {(True, False), (False, True), (True, True)}
+    integration_clients = {c.client for c in cases if c.tss.startswith("3.3.4")}
+    assert integration_clients == {"onem", "onem_sector", "onem_secondary", "onem_inspection"}
