@@ -1,1 +1,1 @@
-"""The embedded reference ForeignerSituationService: a faithful TSS implementation to test against."""
+"""The embedded reference ForeignerSituationService: a faithful TSS implementation."""

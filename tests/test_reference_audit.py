@@ -1,0 +1,65 @@
+"""Security logging (TSS §3.3.2): exactly one audit entry per request, rejected ones included."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from conformance.reference import samples
+from conformance.reference.audit import AuditEntry, AuditLog, read_entries
+from conformance.reference.dataset import Dataset
+from conformance.reference.pytest_fixture import session_for
+from conformance.xmlsafe import parse_untrusted
+
+pytest_plugins = ["conformance.reference.pytest_fixture"]
+
+DATASET = Dataset.load()
+ONEM = DATASET.client_roles()["onem"]
+GOOD = samples.request(
+    "consultEmploymentInfos",
+    DATASET.person_roles()["concurrent_cards"]["ssin"] or "",
+    identification=ONEM.customer_identification,
+    legal_context=ONEM.legal_context,
+    ticket="audit-ticket-1",
+)
+
+
+def test_one_entry_per_request_including_rejected(reference_service) -> None:  # type: ignore[no-untyped-def]
+    service = reference_service(tls=False)
+    before = len(read_entries(service.audit_log))
+    with session_for(service) as session:
+        ok = session.post(service.url, data=GOOD.body, headers=GOOD.headers, timeout=10)
+        session.get(service.url, timeout=10)
+        session.post(service.url, data=b"garbage", headers=GOOD.headers, timeout=10)
+        session.post(
+            service.base_url + "/elsewhere", data=GOOD.body, headers=GOOD.headers, timeout=10
+        )
+    entries = read_entries(service.audit_log)[before:]
+    assert [e["outcome"] for e in entries] == ["MSG00000", "HTTP 405", "MSG00004", "MSG00052"]
+    assert [e["http_status"] for e in entries] == [200, 405, 500, 500]
+    first = entries[0]
+    ticket = parse_untrusted(ok.content).findtext(".//informationCBSS/ticketCBSS")
+    assert first["ticket_cbss"] == ticket
+    assert first["customer_ticket"] == "audit-ticket-1"
+    assert first["operation"] == "consultEmploymentInfos"
+    assert first["client_organisation"] == "onem"
+    assert first["request"] == GOOD.body.decode() and first["response"] == ok.text
+    assert first["time"].endswith("+00:00")
+
+
+def test_concurrent_writes_stay_whole_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    log = AuditLog(tmp_path / "audit.jsonl")
+    entry = AuditEntry("t", None, "now", "POST", "/", None, None, 200, "MSG00000", "x" * 5000, "y")
+
+    def write() -> None:
+        for _ in range(50):
+            log.write(entry)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 200 and all(json.loads(line)["request"] == "x" * 5000 for line in lines)

@@ -1,0 +1,95 @@
+"""The reference dataset: valid NISS, every ROLE of docs/ARCHITECTURE.md, TSS integration rows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from stdnum.be import bis as stdnum_bis
+from stdnum.be import nn as stdnum_nn
+
+from conformance import niss, paths, tables
+from conformance.reference.dataset import Dataset, DatasetError
+
+DATASET = Dataset.load()
+
+
+def _architecture_roles(heading: str) -> set[str]:
+    text = (paths.PACKAGE_DIR.parent / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n\n", 2)[1]
+    return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
+
+
+def test_every_person_role_of_the_architecture_is_in_the_dataset() -> None:
+    roles = _architecture_roles("Test persons (`person:` in a case):")
+    assert roles and roles <= set(DATASET.person_roles())
+
+
+def test_every_client_role_of_the_architecture_is_in_the_dataset() -> None:
+    roles = _architecture_roles("Client profiles (`client:` in a case):")
+    assert roles and roles <= set(DATASET.client_roles())
+
+
+def test_every_niss_is_valid_by_both_oracles() -> None:
+    numbers = [p.ssin for p in DATASET.persons.values()] + list(DATASET.unregistered.values())
+    for number in numbers:
+        assert niss.is_valid(number), number
+        assert stdnum_nn.is_valid(number) or stdnum_bis.is_valid(number), number
+
+
+def test_unknown_and_bis_roles() -> None:
+    roles = DATASET.person_roles()
+    assert roles["unknown"]["ssin"] not in DATASET.persons
+    assert niss.is_bis(roles["bis"]["ssin"] or "") and stdnum_bis.is_valid(roles["bis"]["ssin"])
+    assert not any(niss.is_bis(p.ssin) for p in DATASET.persons.values())
+    replaced = roles["replaced"]
+    assert replaced["replaced_by"] in DATASET.persons
+
+
+def test_onem_policies_come_from_the_tss_integration_table() -> None:
+    rows = {row.sector_institutions[0]: row for row in tables.integration_rows()}
+    for org in DATASET.organisations.values():
+        row = rows.get((org.sector, org.institution))  # type: ignore[arg-type]
+        if row is None:
+            continue
+        expected = None if row.quality_codes is None else frozenset(row.quality_codes)
+        assert org.integration.quality_codes == expected, org.id
+        assert org.integration.active_dossier_required == (row.control == "active_dossier")
+        assert row.legal_context in org.legal_contexts["consultEmploymentInfos"]
+    assert DATASET.organisations["onem"].cbe == rows[(18, 0)].cbe
+
+
+def test_client_roles_are_usable() -> None:
+    for role in DATASET.client_roles().values():
+        assert role.certificate_org in DATASET.organisations
+        assert set(role.customer_identification) in ({"cbeNumber"}, {"sector", "institution"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("persons: []\n", "organisations: missing"),
+        ("organisations: [{id: x}]\npersons: []\n", "organisation 'x': needs a `cbe`"),
+        (
+            "organisations: []\npersons: [{ssin: '85073003328', status: gone}]\n",
+            "person 85073003328: `status` must be one of",
+        ),
+        (
+            "organisations: []\npersons: [{ssin: '85073003328', status: replaced,"
+            " replaced_by: '91012906810'}]\nintegrations: []\n",
+            "replaced_by 91012906810 is not a person",
+        ),
+        ("organisations: [\n", "not valid YAML"),
+    ],
+)
+def test_loader_errors_name_the_file_and_the_problem(tmp_path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(DatasetError) as caught:
+        Dataset.load(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DatasetError, match="cannot be read"):
+        Dataset.load(tmp_path / "nope.yaml")
