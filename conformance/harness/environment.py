@@ -14,6 +14,7 @@ each client role to a :class:`ClientProfile` and each person role to a :class:`P
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -299,15 +300,26 @@ def _client(path: Path, base: Path, role: str, spec: Any) -> ClientProfile:
 
 
 def _person(path: Path, role: str, spec: Any) -> Person:
-    if isinstance(spec, (str, int)) and not isinstance(spec, bool):
-        return Person(role, str(spec))
+    if isinstance(spec, str):
+        spec = {"ssin": spec}
     if not isinstance(spec, dict) or "ssin" not in spec:
         raise EnvironmentConfigError(
             f"{path}: persons.{role}: give a NISS string or {{ssin: ..., replaced_by: ...}}"
         )
     _refuse_unknown(path, f"persons.{role}: ", spec, _PERSON_KEYS)
+    ssin = _niss_text(path, f"persons.{role}.ssin", spec["ssin"])
     replaced = spec.get("replaced_by")
-    return Person(role, str(spec["ssin"]), str(replaced) if replaced else None)
+    return Person(
+        role, ssin, _niss_text(path, f"persons.{role}.replaced_by", replaced) if replaced else None
+    )
+
+
+def _niss_text(path: Path, where: str, value: Any) -> str:
+    # Shape only (11 digits, quoted in YAML so leading zeros survive): an environment may hold a
+    # person with a bad checksum on purpose; the checks and the service judge the rest.
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{11}", value):
+        raise EnvironmentConfigError(f"{path}: {where}: {value!r} is not an 11-digit NISS string")
+    return value
 
 
 def _timeouts(path: Path, value: Any) -> Timeouts:

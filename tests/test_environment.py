@@ -1,0 +1,224 @@
+"""Environments: the built-in reference one maps every role; bad files fail with clear errors."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance import paths
+from conformance.harness.environment import (
+    EnvironmentConfigError,
+    load_environment,
+)
+
+# docs/ARCHITECTURE.md "Shared vocabulary: roles"
+CLIENT_ROLES = {
+    "onem", "onem_sector", "onem_secondary", "onem_inspection", "no_service_access",
+    "cards_only", "identity_mismatch",
+}  # fmt: skip
+PERSON_ROLES = {
+    "concurrent_cards", "indefinite_expiry", "incomplete_dates", "closed_cards", "permits_only",
+    "cards_and_permits", "special_infos_ssin", "special_infos_fictional", "no_data", "replaced",
+    "canceled", "unknown", "bis", "not_integrated", "inactive_dossier", "disallowed_quality",
+    "supplier_failure", "internal_error",
+}  # fmt: skip
+EXAMPLE = paths.cases_dir() / "environments" / "acceptance.example.yaml"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    handle = load_environment("reference")
+    yield handle
+    handle.close()
+
+
+def test_reference_maps_every_role(reference):
+    env = reference.environment
+    assert set(env.clients) >= CLIENT_ROLES
+    assert set(env.persons) >= PERSON_ROLES
+    assert env.endpoint.startswith("https://127.0.0.1:")
+    assert env.endpoint.endswith("/ForeignerSituationService/v1/consult")
+    assert env.ca_bundle is not None and env.ca_bundle.is_file()
+    for client in env.clients.values():
+        assert client.cert is not None and client.cert.is_file()
+        assert client.key is not None and client.key.is_file()
+
+
+def test_reference_roles_follow_the_vocabulary(reference):
+    env = reference.environment
+    assert env.client("onem").customer_identification == {"cbeNumber": "0206737484"}
+    assert env.client("onem_sector").customer_identification == {"sector": 18, "institution": 0}
+    assert env.client("onem_inspection").legal_context == "NEO:SOCIAL_INSPECTION"
+    # identity_mismatch: ONEM's certificate, another organisation's identification.
+    mismatch = env.client("identity_mismatch")
+    assert mismatch.cert == env.client("onem").cert
+    assert mismatch.customer_identification != env.client("onem").customer_identification
+    replaced = env.person("replaced")
+    assert replaced.replaced_by and replaced.final_ssin == replaced.replaced_by != replaced.ssin
+    assert env.person("no_data").final_ssin == env.person("no_data").ssin
+
+
+def test_unknown_role_is_named(reference):
+    with pytest.raises(EnvironmentConfigError, match="no test person for role 'nobody'"):
+        reference.environment.person("nobody")
+    with pytest.raises(EnvironmentConfigError, match="no client profile for role 'x'"):
+        reference.environment.client("x")
+
+
+def test_endpoint_override_keeps_the_reference_pki():
+    with load_environment("reference", endpoint="https://127.0.0.1:1/other") as handle:
+        env = handle.environment
+        assert env.endpoint == "https://127.0.0.1:1/other"
+        assert env.client("onem").cert is not None
+        service = handle.service
+    assert handle.service is None and service is not None
+
+
+def test_close_removes_the_dev_pki():
+    handle = load_environment("reference")
+    ca = handle.environment.ca_bundle
+    assert ca is not None and ca.is_file()
+    handle.close()
+    assert not ca.exists()
+
+
+# ---- YAML files --------------------------------------------------------------------------------
+
+
+def _filled_example(tmp_path: Path, monkeypatch) -> Path:
+    """The acceptance example with its placeholders filled in."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for role, value in data["persons"].items():
+        if isinstance(value, dict):
+            data["persons"][role] = {"ssin": "87030341186", "replaced_by": "91012906810"}
+        else:
+            data["persons"][role] = "85073003328"
+    for name in ("certs/bcss-acpt-ca.pem", "certs/onem-acpt.p12", "certs/onem-inspection-acpt.pem",
+                 "certs/onem-inspection-acpt.key"):  # fmt: skip
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(b"placeholder")
+    monkeypatch.setenv("BCSS_ONEM_P12_PASSWORD", "not-printed")
+    target = tmp_path / "acceptance.yaml"
+    target.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return target
+
+
+def test_acceptance_example_loads_once_filled(tmp_path, monkeypatch):
+    env = load_environment(str(_filled_example(tmp_path, monkeypatch))).environment
+    assert env.endpoint == (
+        "https://b2b-acpt.ksz-bcss.fgov.be:4520/ForeignerSituationService/v1/consult"
+    )
+    assert env.client("onem").p12 == (tmp_path / "certs/onem-acpt.p12").resolve()
+    assert env.client("onem").p12_password() == b"not-printed"
+    assert env.client("onem_inspection").cert is not None
+    assert env.person("replaced").final_ssin == "91012906810"
+    assert {"MSG00002", "MSG00003"} <= set(env.not_triggerable)
+    assert all(reason for reason in env.not_triggerable.values())
+    assert env.timeouts.connect == 10
+
+
+def test_acceptance_example_as_shipped_is_refused_clearly():
+    with pytest.raises(EnvironmentConfigError) as info:
+        load_environment(str(EXAMPLE))
+    assert str(EXAMPLE.resolve()) in str(info.value)
+
+
+def test_endpoint_override_on_a_file(tmp_path, monkeypatch):
+    path = _filled_example(tmp_path, monkeypatch)
+    env = load_environment(str(path), endpoint="http://127.0.0.1:8080/x").environment
+    assert env.endpoint == "http://127.0.0.1:8080/x"
+
+
+def _write(tmp_path: Path, data: dict) -> str:
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+MINIMAL = {
+    "endpoint": "https://example.invalid/ForeignerSituationService/v1/consult",
+    "clients": {
+        "onem": {"customer_identification": {"cbeNumber": "0206737484"}, "legal_context": "X"}
+    },
+    "persons": {"no_data": "83041205793"},
+}
+
+
+def test_minimal_file_loads(tmp_path):
+    env = load_environment(_write(tmp_path, MINIMAL)).environment
+    assert env.name == "env"
+    assert env.client("onem").has_certificate is False
+    assert env.person("no_data").ssin == "83041205793"
+
+
+def _client(**changes):
+    return lambda d: d["clients"]["onem"].update(changes)
+
+
+def _persons(**changes):
+    return lambda d: d["persons"].update(changes)
+
+
+P12_VAR = "NO_SUCH_VAR_4242"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(retries=3), "unknown key(s) retries"),
+        (lambda d: d.pop("endpoint"), "missing key 'endpoint'"),
+        (lambda d: d.update(endpoint="ftp://x/y"), "is not an http(s) URL"),
+        (_client(password="x"), "clients.onem: unknown key(s) password"),
+        (_client(cert="missing.pem", key="missing.key"), "clients.onem.cert: no such file"),
+        (_client(cert="missing.pem"), "'cert' and 'key' go together"),
+        (_client(p12="x.p12"), "needs 'p12_password_env'"),
+        (_client(p12="x.p12", p12_password_env=P12_VAR), f"{P12_VAR} is not set"),
+        (_client(customer_identification={"cbe": "1"}), "customer_identification"),
+        (lambda d: d["clients"]["onem"].pop("legal_context"), "missing key 'legal_context'"),
+        (_persons(x="REPLACE_ME"), "persons.x.ssin: 'REPLACE_ME' is not an 11-digit"),
+        (_persons(x={"ssin": "85073003328", "by": "1"}), "persons.x: unknown key(s) by"),
+        (lambda d: d.update(timeouts={"connect": -1}), "timeouts: values must be positive"),
+        (lambda d: d.update(ca_bundle="nowhere.pem"), "ca_bundle: no such file"),
+        (lambda d: d.update(not_triggerable={"MSG00002": ""}), "must map each code to a reason"),
+    ],
+)
+def test_bad_files_name_file_and_key(tmp_path, monkeypatch, change, message):
+    monkeypatch.delenv(P12_VAR, raising=False)
+    data = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    change(data)
+    path = _write(tmp_path, data)
+    with pytest.raises(EnvironmentConfigError) as info:
+        load_environment(path)
+    assert message in str(info.value)
+    assert str(Path(path).resolve()) in str(info.value)
+
+
+def test_missing_file_and_not_yaml(tmp_path):
+    with pytest.raises(EnvironmentConfigError, match="no such environment file"):
+        load_environment(str(tmp_path / "nope.yaml"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("endpoint: [unclosed", encoding="utf-8")
+    with pytest.raises(EnvironmentConfigError, match="cannot be read as YAML"):
+        load_environment(str(bad))
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(EnvironmentConfigError, match="must be a mapping"):
+        load_environment(str(listed))
+
+
+def test_bad_endpoint_override():
+    with pytest.raises(EnvironmentConfigError, match="--endpoint"):
+        load_environment("reference", endpoint="not a url")
+
+
+def test_official_contract_files_are_used(tmp_path):
+    xsd_dir = tmp_path / "official"
+    shutil.copytree(paths.xsd_dir(), xsd_dir, ignore=shutil.ignore_patterns("examples"))
+    shutil.copy(paths.default_wsdl(), tmp_path / "service.wsdl")
+    data = dict(MINIMAL, xsd="official/ForeignerSituationV1.xsd", wsdl="service.wsdl")
+    env = load_environment(_write(tmp_path, data)).environment
+    assert env.xsd == (xsd_dir / "ForeignerSituationV1.xsd").resolve()
+    assert env.contract().xsd_path == env.xsd
