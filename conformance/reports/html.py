@@ -124,6 +124,7 @@ def render(
 ) -> Path:
     """Render ``results_dir`` to HTML in ``report_dir``; returns the ``index.html``."""
     cli = ensure_allure()
+    report_dir, results_dir = report_dir.resolve(), results_dir.resolve()  # allure's cwd differs
     node = shutil.which("node") or "node"
     config = write_config(report_dir, single_file=single_file, name=name)
     output = report_dir / (SINGLE_DIR if single_file else MULTI_DIR)
