@@ -5,7 +5,8 @@ exercised (and not declared not triggerable) exits 1 even when every case passed
 
 - 0: every case passed and every TSS code is covered;
 - 1: a case failed, or coverage is incomplete;
-- 2: interrupted, or a case file / the environment was refused at collection;
+  A refused case file (collection error) also exits 1; the other files still run;
+- 2: interrupted (Ctrl-C, ``-x``), or the environment could not be loaded;
 - 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
 - 5: no case was collected (e.g. ``-m`` matching nothing).
 """

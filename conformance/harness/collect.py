@@ -57,6 +57,8 @@ class CaseFile(pytest.File):
                 persons=set(environment.persons),
             )
         except CaseFileError as exc:
+            # One refused file must not stop the others (a run still reports every other case).
+            self.config.option.continue_on_collection_errors = True
             raise self.CollectError(str(exc)) from None
         for case in cases:
             yield CaseItem.from_parent(self, name=case.id, case=case)
@@ -82,6 +84,12 @@ class CaseItem(pytest.Item):
             pytest.skip(f"{self.case.code} not triggerable in this environment: {reason}")
         if self.outcome.outcome == FAILED:
             pytest.fail(self.outcome.failure_text, pytrace=False)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        # The formatter's text is the whole message: no "Failed:" prefix, no traceback.
+        if isinstance(excinfo.value, pytest.fail.Exception) and not excinfo.value.pytrace:
+            return excinfo.value.msg
+        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, max(self.case.line - 1, 0), f"{self.case.id}: {self.case.title}"
