@@ -166,13 +166,36 @@ def _catalogue() -> list:
 
 # The roles of docs/ARCHITECTURE.md.
 _ROLES = (
-    {"onem", "onem_sector", "onem_secondary", "onem_inspection", "no_service_access",
-     "cards_only", "identity_mismatch"},
-    {"concurrent_cards", "indefinite_expiry", "incomplete_dates", "closed_cards", "permits_only",
-     "cards_and_permits", "special_infos_ssin", "special_infos_fictional", "no_data", "replaced",
-     "canceled", "unknown", "bis", "not_integrated", "inactive_dossier", "disallowed_quality",
-     "supplier_failure", "internal_error"},
-)  # fmt: skip
+    {
+        "onem",
+        "onem_sector",
+        "onem_secondary",
+        "onem_inspection",
+        "no_service_access",
+        "cards_only",
+        "identity_mismatch",
+    },
+    {
+        "concurrent_cards",
+        "indefinite_expiry",
+        "incomplete_dates",
+        "closed_cards",
+        "permits_only",
+        "cards_and_permits",
+        "special_infos_ssin",
+        "special_infos_fictional",
+        "no_data",
+        "replaced",
+        "canceled",
+        "unknown",
+        "bis",
+        "not_integrated",
+        "inactive_dossier",
+        "disallowed_quality",
+        "supplier_failure",
+        "internal_error",
+    },
+)
 
 
 def test_the_catalogue_names_only_architecture_roles_and_covers_every_code() -> None:
@@ -184,9 +207,14 @@ def test_the_catalogue_names_only_architecture_roles_and_covers_every_code() -> 
 def test_the_catalogue_covers_the_binding_errors_and_both_operations() -> None:
     cases = _catalogue()
     assert {c.craft for c in cases if c.craft} == {
-        "soap12", "wrong_soap_action", "missing_soap_action", "wrong_path", "malformed_xml",
-        "xsd_invalid", "both_groups_false",
-    }  # fmt: skip
+        "soap12",
+        "wrong_soap_action",
+        "missing_soap_action",
+        "wrong_path",
+        "malformed_xml",
+        "xsd_invalid",
+        "both_groups_false",
+    }
     assert {c.operation for c in cases} == {"consultEmploymentInfos", "consultSpecialInfos", "raw"}
     groups = {
         (g["employmentCards"], g["workPermits"])

@@ -43,8 +43,13 @@ CASE = """\
 """
 
 
-def case(id: str, code: str = "MSG00005", operation: str = "consultSpecialInfos",
-         person: str = "unknown", title: str = "a case") -> str:  # fmt: skip
+def case(
+    id: str,
+    code: str = "MSG00005",
+    operation: str = "consultSpecialInfos",
+    person: str = "unknown",
+    title: str = "a case",
+) -> str:
     return CASE.format(id=id, code=code, operation=operation, person=person, title=title)
 
 
@@ -81,8 +86,16 @@ def project(pytester: pytest.Pytester, html_endpoint: str) -> pytest.Pytester:
 
 
 def _args(pytester: pytest.Pytester, *extra: str) -> list[str]:
-    return ["--env", str(pytester.path / "env.yaml"), "--report-dir", str(pytester.path / "rep"),
-            "-p", "no:cacheprovider", "--strict-markers", *extra]  # fmt: skip
+    return [
+        "--env",
+        str(pytester.path / "env.yaml"),
+        "--report-dir",
+        str(pytester.path / "rep"),
+        "-p",
+        "no:cacheprovider",
+        "--strict-markers",
+        *extra,
+    ]
 
 
 def _write(pytester: pytest.Pytester, name: str, text: str) -> Path:
