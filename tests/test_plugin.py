@@ -1,0 +1,166 @@
+"""plugin.py: options, the report folder check, one environment per session, masking, seeds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conformance.harness import execute
+
+pytest_plugins = ["pytester"]
+
+UNKNOWN = "72031217528"  # the env's `unknown` person (a valid NISS)
+
+ENV = f"""\
+name: dead
+endpoint: http://127.0.0.1:9/ForeignerSituationService/v1/consult
+clients:
+  onem: {{customer_identification: {{cbeNumber: "0206737484"}}, legal_context: "NEO:UNEMPLOYMENT"}}
+persons:
+  unknown: "{UNKNOWN}"
+"""
+
+CASE = """\
+cases:
+  - id: {id}
+    title: unknown person
+    tss: "6.1 MSG00005"
+    operation: consultSpecialInfos
+    client: onem
+    request: {{person: unknown}}
+    expect:
+      status: {{value: NO_RESULT, code: MSG00005}}
+"""
+
+GENERATED = """\
+cases:
+  - id: generated
+    title: unknown NISS
+    tss: "6.1 MSG00005"
+    operation: consultSpecialInfos
+    client: onem
+    given:
+      ssin: {strategy: unknown_niss}
+      examples: 5
+    expect:
+      status: {value: NO_RESULT, code: MSG00005}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "env.yaml").write_text(ENV)
+    (pytester.path / "cases").mkdir()
+    return pytester
+
+
+def _args(pytester: pytest.Pytester, *extra: str) -> list[str]:
+    return ["cases", "--env", str(pytester.path / "env.yaml"), "-p", "no:cacheprovider", *extra]
+
+
+def test_options_are_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        ["*--env=NAME|PATH*", "*--endpoint=URL*", "*--report-dir=DIR*", "*--mask-ssin*"]
+    )
+
+
+def test_an_unwritable_report_dir_stops_the_run_before_anything_runs(
+    project: pytest.Pytester,
+) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    blocker = project.path / "not-a-folder"
+    blocker.write_text("a file where the report folder should be")
+    result = project.runpytest(*_args(project, "--report-dir", str(blocker / "reports")))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*report folder {blocker / 'reports'} cannot be written*"])
+    assert "collected" not in result.stdout.str()
+
+
+def test_default_report_dir_is_reports_in_the_working_directory(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    project.runpytest(*_args(project))
+    assert (project.path / "reports" / "coverage.json").is_file()
+
+
+def test_a_run_without_cases_writes_no_reports(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_plain="def test_ok():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "reports").exists()
+    assert "TSS return codes" not in result.stdout.str()
+
+
+def test_a_broken_environment_is_a_clear_collection_error(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    result = project.runpytest(
+        "cases",
+        "--env",
+        str(project.path / "missing.yaml"),
+        "-p",
+        "no:cacheprovider",
+        "--report-dir",
+        str(project.path / "rep"),
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*missing.yaml: no such environment file*"])
+
+
+def test_one_environment_per_session_closed_at_the_end(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[execute.Runtime] = []
+    closed: list[execute.Runtime] = []
+    real_open = execute.open_runtime
+
+    def counting_open(env: str = "reference", endpoint: str | None = None) -> execute.Runtime:
+        runtime = real_open(env, endpoint)
+        real_close = runtime.close
+
+        def close() -> None:
+            closed.append(runtime)
+            real_close()
+
+        runtime.close = close  # type: ignore[method-assign]
+        opened.append(runtime)
+        return runtime
+
+    monkeypatch.setattr(execute, "open_runtime", counting_open)
+    for name in ("a", "b", "c"):
+        (project.path / "cases" / f"{name}.yaml").write_text(CASE.format(id=name))
+    result = project.runpytest(*_args(project, "--report-dir", str(project.path / "rep")))
+    result.assert_outcomes(failed=3)
+    assert len(opened) == 1 and closed == opened
+
+
+def test_mask_ssin_keeps_niss_out_of_the_junit_report(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    rep = project.path / "rep"
+    plain = project.runpytest(*_args(project, "--report-dir", str(rep), f"--junitxml={rep}/j.xml"))
+    plain.assert_outcomes(failed=1)
+    assert UNKNOWN in (rep / "j.xml").read_text()
+    masked = project.runpytest(
+        *_args(project, "--report-dir", str(rep), f"--junitxml={rep}/j.xml", "--mask-ssin")
+    )
+    masked.assert_outcomes(failed=1)
+    assert UNKNOWN not in (rep / "j.xml").read_text()
+
+
+def _request_ssin(output: str) -> str:
+    match = re.search(r"<ssin>(\d+)</ssin>", output)
+    assert match, "the failure text shows the request"
+    return match.group(1)
+
+
+def test_a_generated_failure_prints_a_seed_that_reproduces_it(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "g.yaml").write_text(GENERATED)
+    rep = str(project.path / "rep")
+    first = project.runpytest(*_args(project, "--report-dir", rep))
+    first.assert_outcomes(failed=1)
+    seed = re.search(r"--hypothesis-seed=(\d+)", first.stdout.str())
+    assert seed, "the reproduction names the Hypothesis seed"
+    again = project.runpytest(*_args(project, "--report-dir", rep, f"--hypothesis-seed={seed[1]}"))
+    again.assert_outcomes(failed=1)
+    assert f"--hypothesis-seed={seed[1]}" in again.stdout.str()
+    assert _request_ssin(again.stdout.str()) == _request_ssin(first.stdout.str())
