@@ -144,13 +144,14 @@ def _header(headers: dict[str, str], name: str) -> str:
 
 
 def _problem_lines(failure_text: str) -> list[str]:
-    # The title and the Expected/Received lines of the one formatter's text: the problem
-    # statement without the local reproduction details (file paths, commands).
+    # The one formatter's text up to its "Response" heading: the title, each failure with its
+    # Expected/Received lines, the warnings. The response is attached as a file, and the
+    # "Reproduce with:" block (local paths, commands) is not for the service desk.
     kept = []
-    for number, line in enumerate(failure_text.splitlines()):
-        stripped = line.strip()
-        if number == 0 or stripped.startswith(("Expected:", "Received:")):
-            kept.append(f"  {stripped}")
+    for line in failure_text.splitlines():
+        if line.startswith(("Response", "Reproduce with:")):
+            break
+        kept.append(f"  {line}")
     return kept or ["  (no failure text recorded)"]
 
 
@@ -182,7 +183,8 @@ def _readme(
         f"Service:        {SERVICE}, operation {outcome.operation}",
         f"Endpoint URL:   {endpoint}",
         f"Environment:    {environment_name}",
-        f"Client:         {client_organisation or '(not configured)'}",
+        f"Client:         {outcome.client_role or '(not recorded)'}"
+        f" (organisations of this environment: {client_organisation or 'not configured'})",
         "",
         *message_lines,
         "What we expected and what we received:",

@@ -1,0 +1,190 @@
+"""End to end: `conformance run` writes reports that keep NISS values and secrets where they
+belong (issue 5 item 6), bundles each failed case at once, and survives Ctrl-C."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conformance import paths
+from conformance.reports.session import BUNDLES_DIR
+
+DATASET = paths.data_dir() / "datasets" / "reference.yaml"
+CANNED = (
+    paths.xsd_dir() / "examples" / "valid" / "response_employment_cards_only.xml"
+).read_bytes()
+
+pytestmark = pytest.mark.slow
+
+
+def _dataset_ssins() -> set[str]:
+    """Every 11-digit value of the reference dataset (ssin, replaced_by, ...)."""
+    found: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, str) and re.fullmatch(r"\d{11}", node):
+            found.add(node)
+
+    walk(yaml.safe_load(DATASET.read_text()))
+    assert len(found) > 5  # the dataset really holds NISS values
+    return found
+
+
+def _artefacts(report_dir: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(report_dir)): p.read_bytes() for p in report_dir.rglob("*") if p.is_file()
+    }
+
+
+def _leaks(report_dir: Path, ssins: set[str]) -> list[tuple[str, str]]:
+    return [
+        (name, s)
+        for name, data in _artefacts(report_dir).items()
+        for s in ssins
+        if s.encode() in data
+    ]
+
+
+def _run(report_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.cli",
+        "run",
+        "--report-dir",
+        str(report_dir),
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def _no_secrets(report_dir: Path) -> None:
+    for name, data in _artefacts(report_dir).items():
+        assert b"PRIVATE KEY" not in data, name
+
+
+def test_reference_run_niss_only_without_mask(tmp_path: Path) -> None:
+    ssins = _dataset_ssins()
+    plain, masked = tmp_path / "plain", tmp_path / "masked"
+    assert _run(plain).returncode == 0
+    assert _run(masked, "--mask-ssin").returncode == 0
+    assert _leaks(plain, ssins), "the plain run should show the dataset's NISS values"
+    assert _leaks(masked, ssins) == []
+    masks = b"".join(_artefacts(masked).values())
+    assert re.search(rb"\d\d#[0-9a-f]{8}", masks)  # masked, not dropped: still readable
+    for folder in (plain, masked):
+        _no_secrets(folder)
+        assert (folder / "allure-results" / "environment.properties").is_file()
+        assert (folder / "coverage.md").is_file()
+
+
+class _Canned(http.server.BaseHTTPRequestHandler):
+    """A wrong service: the same DATA_FOUND answer to everything. ``gate`` can hold requests."""
+
+    hits = 0
+    hold_after: int | None = None
+    gate = threading.Event()
+    lock = threading.Lock()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        with self.lock:
+            type(self).hits += 1
+            hold = self.hold_after is not None and self.hits > self.hold_after
+        if hold:
+            self.gate.wait(timeout=60)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=utf-8")
+            self.send_header("Content-Length", str(len(CANNED)))
+            self.end_headers()
+            self.wfile.write(CANNED)
+        except OSError:  # the interrupted client went away
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _wrong_service(hold_after: int | None = None) -> Iterator[tuple[str, type[_Canned]]]:
+    handler = type(
+        "Handler",
+        (_Canned,),
+        {"hits": 0, "hold_after": hold_after, "gate": threading.Event(), "lock": threading.Lock()},
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield (
+            f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult",
+            handler,
+        )
+    finally:
+        handler.gate.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_failing_run_bundles_every_failed_case_masked(tmp_path: Path) -> None:
+    report_dir = tmp_path / "reports"
+    with _wrong_service() as (url, _handler):
+        done = _run(report_dir, "--endpoint", url, "--mask-ssin")
+    assert done.returncode == 1
+    bundles = sorted((report_dir / BUNDLES_DIR).iterdir())
+    failed = re.findall(
+        r'<testcase [^>]*name="([^"]+)"[^>]*>\s*<failure', (report_dir / "junit.xml").read_text()
+    )
+    assert failed and len(bundles) == len(failed)
+    for bundle in bundles:
+        names = {p.name for p in bundle.iterdir()}
+        assert {"README.txt", "request.xml", "response.xml"} <= names, bundle.name
+        assert "3f2b8c1e-7a4d-4e9b-9c2a-5d1e8f0a6b37" in (bundle / "README.txt").read_text()
+    assert _leaks(report_dir, _dataset_ssins()) == []
+    _no_secrets(report_dir)
+    assert "❌ failed" in (report_dir / "coverage.md").read_text()
+
+
+def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
+    report_dir = tmp_path / "reports"
+    with _wrong_service(hold_after=3) as (url, handler):
+        command = [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "run",
+            "--report-dir",
+            str(report_dir),
+            "--endpoint",
+            url,
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(600):  # bounded: until the run is stuck on the held request
+            if handler.hits > 3 or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        handler.gate.set()
+        output, _ = process.communicate(timeout=120)
+    assert process.returncode != 0, output
+    matrix = (report_dir / "coverage.md").read_text()
+    assert "interrupted" in matrix and "not run" in matrix
+    assert len(list((report_dir / BUNDLES_DIR).glob("*/README.txt"))) >= 1
