@@ -12,7 +12,6 @@ the one ``customerIdentification`` designates (see ``app.py``).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import ssl
 import tempfile
@@ -140,7 +139,8 @@ def _in(workdir: Path | None) -> Path:
 def _policy(defect: str | None) -> Policy:
     if defect is None:
         return FAITHFUL
-    defects = importlib.import_module("conformance.reference.defects")  # only when asked for
+    from conformance.reference import defects  # imported only when a defect is asked for
+
     return defects.policy_for(defect)
 
 

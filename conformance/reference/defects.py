@@ -1,0 +1,284 @@
+"""Deliberate deviations from the TSS, one at a time, to prove the harness catches each.
+
+Each :class:`Defect` is a named, one-line-described override of the faithful
+:class:`~conformance.reference.policy.Policy`: it flips a flag, substitutes a return code,
+changes how faults go out, or adds a mutator that bends the built payload element. The
+application never asks which defect is active. Inject with ``start_in_thread(defect=NAME)`` or
+``conformance serve --defect NAME``; list with ``conformance serve --list-defects``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+from lxml import etree
+
+from conformance import tables
+from conformance.reference.policy import FAITHFUL, Mutator, Policy
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    description: str
+    apply: Callable[[Policy], Policy]
+
+
+def _flags(**changes: object) -> Callable[[Policy], Policy]:
+    return lambda policy: replace(policy, **changes)  # type: ignore[arg-type]
+
+
+def _substitute(code: str, wrong: str) -> Callable[[Policy], Policy]:
+    def apply(policy: Policy) -> Policy:
+        merged = {**policy.code_substitutions, code: wrong}
+        return replace(policy, code_substitutions=MappingProxyType(merged))
+
+    return apply
+
+
+def _mutate(mutator: Mutator) -> Callable[[Policy], Policy]:
+    return lambda policy: replace(policy, mutators=(*policy.mutators, mutator))
+
+
+# -- mutators: each bends one thing of the built element, and does nothing when it is absent --
+
+
+def _status_value(root: etree._Element) -> None:
+    node = root.find("status/value")
+    if node is not None:
+        node.text = {"DATA_FOUND": "NO_DATA_FOUND"}.get(node.text or "", "DATA_FOUND")
+
+
+def _status_code(root: etree._Element) -> None:
+    node = root.find("status/code")
+    if node is not None and node.text:
+        node.text = node.text[:-1] + str((int(node.text[-1]) + 1) % 10)
+
+
+def _status_description(root: etree._Element) -> None:
+    node = root.find("status/description")
+    if node is not None:
+        others = [
+            r.description for r in tables.business_codes().values() if r.description != node.text
+        ]
+        node.text = others[0]
+
+
+def _echo_customer(root: etree._Element) -> None:
+    customer = root.find("informationCustomer")
+    if customer is None:
+        return
+    ticket = customer.find("ticket")
+    if ticket is None:
+        ticket = etree.Element("ticket")
+        customer.insert(0, ticket)
+        ticket.text = "not-the-one-sent"
+    else:
+        ticket.text = ((ticket.text or "") + "-X")[-36:]
+
+
+def _echo_legal_context(root: etree._Element) -> None:
+    node = root.find("legalContext")
+    if node is not None:
+        text = node.text or ""
+        node.text = text.lower() if text.lower() != text else text + "X"
+
+
+def _echo_criteria(root: etree._Element) -> None:
+    permits = root.find("criteria/dataGroups/workPermits")
+    if permits is not None:
+        permits.text = "false" if (permits.text or "").strip() in ("true", "1") else "true"
+        return
+    ssin = root.find("criteria/ssin")
+    if ssin is not None and ssin.text and len(ssin.text) == 11:
+        ssin.text = ssin.text[:9] + f"{(int(ssin.text[9:]) + 1) % 97:02d}"
+
+
+def _ticket_not_uuid(root: etree._Element) -> None:
+    node = root.find("informationCBSS/ticketCBSS")
+    if node is not None:
+        node.text = "CBSS" + uuid.uuid4().hex[:24]
+
+
+def _timestamps_reversed(root: etree._Element) -> None:
+    received, replied = (
+        root.find("informationCBSS/timestampReceive"),
+        root.find("informationCBSS/timestampReply"),
+    )
+    if received is not None and replied is not None:
+        later = dt.datetime.fromisoformat(replied.text or "") + dt.timedelta(seconds=1)
+        received.text = later.isoformat(timespec="microseconds")
+
+
+def _month_13(root: etree._Element) -> None:
+    node = next(iter(root.iterfind("result//inceptionDate")), None)
+    if node is not None and node.text and len(node.text) == 10:
+        node.text = node.text[:5] + "13" + node.text[7:]  # still 10 characters
+
+
+def _unknown_element(root: etree._Element) -> None:
+    etree.SubElement(root, "processingNode").text = "ref-01"
+
+
+def _wrong_order(root: etree._Element) -> None:
+    legal = root.find("legalContext")
+    cbss = root.find("informationCBSS")
+    if legal is not None and cbss is not None:
+        cbss.addprevious(legal)  # legalContext before informationCBSS
+
+
+def _root_unqualified(root: etree._Element) -> None:
+    root.tag = etree.QName(root).localname
+    etree.cleanup_namespaces(root)
+
+
+def _root_wrong_namespace(root: etree._Element) -> None:
+    qname = etree.QName(root)
+    if qname.namespace:
+        root.tag = etree.QName(qname.namespace.replace("/v1", "/v2"), qname.localname).text
+
+
+_ALL = (
+    Defect(
+        "bis_accepted",
+        "BIS numbers are not refused (REG00004 never sent)",
+        _flags(refuse_bis=False),
+    ),
+    Defect(
+        "checksum_not_checked",
+        "NISS check digits are not verified (MSG00011 never sent for a bad checksum)",
+        _flags(check_checksum=False),
+    ),
+    Defect(
+        "integration_skipped",
+        "the integration control is skipped (no MSG00012)",
+        _flags(check_integration=False),
+    ),
+    Defect(
+        "legal_context_not_checked",
+        "any legal context is accepted (no MSG00013)",
+        _flags(check_legal_context=False),
+    ),
+    Defect(
+        "canceled_as_unknown",
+        "a canceled NISS is answered MSG00005 instead of MSG00007",
+        _substitute("MSG00007", "MSG00005"),
+    ),
+    Defect(
+        "status_value_mismatch", "status/value does not match status/code", _mutate(_status_value)
+    ),
+    Defect(
+        "status_code_mismatch",
+        "status/code is not the TSS code of the outcome",
+        _mutate(_status_code),
+    ),
+    Defect(
+        "status_description_mismatch",
+        "status/description is another code's text",
+        _mutate(_status_description),
+    ),
+    Defect(
+        "echo_information_customer",
+        "informationCustomer is not echoed exactly (ticket)",
+        _mutate(_echo_customer),
+    ),
+    Defect(
+        "echo_legal_context", "legalContext is not echoed exactly", _mutate(_echo_legal_context)
+    ),
+    Defect("echo_criteria", "criteria is not echoed exactly", _mutate(_echo_criteria)),
+    Defect(
+        "ticket_not_uuid", "informationCBSS/ticketCBSS is not a UUID", _mutate(_ticket_not_uuid)
+    ),
+    Defect(
+        "timestamps_reversed",
+        "timestampReceive is after timestampReply",
+        _mutate(_timestamps_reversed),
+    ),
+    Defect(
+        "fault_with_http_200",
+        "SOAP faults are sent with HTTP 200 instead of 500",
+        _flags(fault_http_status=200),
+    ),
+    Defect(
+        "faultcode_swapped",
+        "faultcode is Server where the TSS says Client, and vice versa",
+        _flags(swap_faultcode=True),
+    ),
+    Defect(
+        "soap12_accepted",
+        "SOAP 1.2 envelopes and application/soap+xml are processed",
+        _flags(check_soap_version=False),
+    ),
+    Defect(
+        "soap_action_ignored",
+        "a missing or unknown SOAPAction is accepted (no MSG00051)",
+        _flags(check_soap_action=False),
+    ),
+    Defect("wrong_path_accepted", "any URL path is served (no MSG00052)", _flags(check_path=False)),
+    Defect(
+        "data_groups_ignored",
+        "both employment groups are returned whatever was asked",
+        _flags(honour_data_groups=False),
+    ),
+    Defect(
+        "replaced_not_followed",
+        "a replaced NISS is answered for itself, not the final NISS",
+        _flags(follow_replaced=False),
+    ),
+    Defect(
+        "replaced_without_indication",
+        "a replaced NISS is followed but status/information replacedSsin is missing",
+        _flags(indicate_replaced=False),
+    ),
+    Defect(
+        "date_month_13",
+        "an incomplete date in the result has month 13 (still 10 characters)",
+        _mutate(_month_13),
+    ),
+    Defect(
+        "unknown_element",
+        "the response root ends with an element the XSD does not know",
+        _mutate(_unknown_element),
+    ),
+    Defect(
+        "wrong_element_order", "legalContext comes before informationCBSS", _mutate(_wrong_order)
+    ),
+    Defect(
+        "root_unqualified", "the payload root element has no namespace", _mutate(_root_unqualified)
+    ),
+    Defect(
+        "root_wrong_namespace",
+        "the payload root element is in the v2 namespace",
+        _mutate(_root_wrong_namespace),
+    ),
+    Defect(
+        "client_cert_optional",
+        "two-way TLS lets a client without certificate in",
+        _flags(require_client_cert=False),
+    ),
+    Defect(
+        "supplier_failure_as_internal",
+        "a failing supplier is reported MSG00003, not MSG00002",
+        _substitute("MSG00002", "MSG00003"),
+    ),
+    Defect(
+        "unknown_as_no_data",
+        "an unknown NISS is answered MSG00100 (no data) instead of MSG00005",
+        _substitute("MSG00005", "MSG00100"),
+    ),
+)
+
+DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
+
+
+def policy_for(name: str) -> Policy:
+    """The faithful policy with defect ``name`` applied. Raises KeyError naming the choices."""
+    try:
+        defect = DEFECTS[name]
+    except KeyError:
+        raise KeyError(f"unknown defect {name!r}; known: {', '.join(DEFECTS)}") from None
+    return defect.apply(FAITHFUL)
