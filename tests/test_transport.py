@@ -39,6 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.hits[self.path] = self.server.hits.get(self.path, 0) + 1  # type: ignore[attr-defined]
         self.server.seen.append(dict(self.headers))  # type: ignore[attr-defined]
+        self.server.peers.append(self.client_address)  # type: ignore[attr-defined]
         if self.path == "/ok":
             self._send(200, "text/xml; charset=utf-8", SOAP)
         elif self.path == "/html":
@@ -77,6 +78,7 @@ def server() -> Iterator[ThreadingHTTPServer]:
     httpd = _QuietServer(("127.0.0.1", 0), _Handler)
     httpd.hits = {}  # type: ignore[attr-defined]
     httpd.seen = []  # type: ignore[attr-defined]
+    httpd.peers = []  # type: ignore[attr-defined]
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -179,12 +181,20 @@ def test_no_retries(server):
     assert server.hits["/slow"] == before + 1
 
 
-def test_keep_alive_reuses_one_session(server):
+def test_keep_alive_reuses_one_connection(server):
     url = _base(server) + "/ok"
     with _transport(url) as transport:
         transport.send(_post(url))
         transport.send(_post(url))
-        assert len(transport._sessions) == 1
+    assert server.peers[-1] == server.peers[-2]  # same client port: one TCP connection
+
+
+def test_connection_is_not_reused_after_a_truncated_body(server):
+    with _transport(_base(server)) as transport:
+        broken = transport.send(_post(_base(server) + "/truncated"))
+        fine = transport.send(_post(_base(server) + "/ok"))
+    assert broken.error is not None
+    assert fine.error is None and fine.status == 200
 
 
 # ---- two-way TLS against the reference service ---------------------------------------------------
