@@ -1,0 +1,127 @@
+"""End to end: ``conformance run`` on the shipped catalogue, from another working directory.
+
+Against the embedded reference service every case passes and all 17 TSS codes are covered; against
+a wrong server (HTML, or a reference with a deliberate defect) the run fails with one-line
+messages naming the TSS rule.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance import tables
+from conformance.reference.server import start_in_thread
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    env["COLUMNS"] = "400"  # the short summary keeps each whole one-line message
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "run", "--report-dir", "out", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def _coverage(cwd: Path) -> dict[str, dict]:
+    return {row["code"]: row for row in json.loads((cwd / "out" / "coverage.json").read_text())}
+
+
+def _check_complete_pass(cwd: Path, result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    rows = _coverage(cwd)
+    assert set(rows) == set(tables.all_codes()) and len(rows) == 17
+    assert {row["outcome"] for row in rows.values()} == {"passed"}
+    assert all(row["cases"] for row in rows.values())
+    assert (cwd / "out" / "junit.xml").is_file()
+    assert any((cwd / "out" / "allure-results").glob("*-result.json"))
+    tail = result.stdout.strip().splitlines()[-2:]
+    assert tail[0].startswith("coverage: complete") and tail[1].endswith("exit code: 0")
+
+
+def test_the_catalogue_passes_against_the_reference_service(tmp_path: Path) -> None:
+    _check_complete_pass(tmp_path, _run(tmp_path))
+
+
+def test_the_catalogue_passes_under_xdist(tmp_path: Path) -> None:
+    result = _run(tmp_path, "--", "-n", "2")
+    _check_complete_pass(tmp_path, result)
+    assert "2 workers" in result.stdout
+
+
+class _Html(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def html_endpoint() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Html)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_server_answering_html_fails_every_case_with_one_line(
+    tmp_path: Path, html_endpoint: str
+) -> None:
+    result = _run(tmp_path, "--endpoint", html_endpoint)
+    assert result.returncode == 1
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    summary = re.search(r"=+ (\d+) failed in [^=]* =+", result.stdout)
+    assert summary and "passed" not in summary[0], "no case passes against an HTML page"
+    assert len(failed) == int(summary[1]) == len({line.split()[1] for line in failed})
+    for line in failed:
+        assert " - FAILED: SOAP 1.1 response" in line and "[schema violation]" in line, line
+        assert not line.endswith("..."), line
+    assert {row["outcome"] for row in _coverage(tmp_path).values()} == {"failed"}
+    assert "Traceback" not in result.stdout
+
+
+@pytest.fixture
+def defective_endpoint(tmp_path: Path) -> Iterator[str]:
+    # Plain HTTP: the run's own reference environment holds another dev PKI.
+    service = start_in_thread(
+        tls=False, defect="canceled_as_unknown", audit_log=tmp_path / "a.jsonl"
+    )
+    yield service.url
+    service.stop()
+
+
+def test_a_server_returning_a_wrong_code_fails_that_case(
+    tmp_path: Path, defective_endpoint: str
+) -> None:
+    result = _run(
+        tmp_path, "--endpoint", defective_endpoint, "--", "-m", "MSG00007", "--allow-partial"
+    )
+    assert result.returncode == 1, result.stdout[-3000:]
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED ")]
+    assert len(failed) == 1 and "msg00007-canceled" in failed[0]
+    assert "[wrong return code]" in failed[0]
+    assert "MSG00007" in result.stdout and "MSG00005" in result.stdout
+    assert _coverage(tmp_path)["MSG00007"]["outcome"] == "failed"
