@@ -258,16 +258,16 @@ def _tls_message(exc: BaseException, client: ClientProfile | None) -> str:
     detail = _first_line(exc)
     if client is None or not client.has_certificate:
         missing = (
-            "no client profile (so no certificate) was given"
+            "none was configured (no client profile given)"
             if client is None
-            else f"client {client.role!r} has no certificate configured"
+            else f"none is configured for client {client.role!r}"
         )
         if any(marker in detail.lower() for marker in _CERT_DEMANDED):
             return (
                 "TLS handshake failed: the server demands a client certificate and "
                 f"{missing} ({detail})"
             )
-        return f"TLS handshake failed: {detail} (note: {missing})"
+        return f"TLS handshake failed: {detail} (note: a client certificate: {missing})"
     return f"TLS handshake failed: {detail}"
 
 
