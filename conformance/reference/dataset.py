@@ -114,6 +114,7 @@ class Dataset:
     persons: dict[str, Person]
     unregistered: dict[str, str]  # role -> NISS with no record (unknown, bis)
     integrations: list[Integration] = field(default_factory=list)
+    _index: dict[tuple[str, str], list[Integration]] | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Dataset:
@@ -138,7 +139,12 @@ class Dataset:
         )
 
     def integrations_of(self, organisation: str, ssin: str) -> list[Integration]:
-        return [i for i in self.integrations if i.organisation == organisation and i.ssin == ssin]
+        if self._index is None:  # built once: the integration control runs on every request
+            index: dict[tuple[str, str], list[Integration]] = {}
+            for row in self.integrations:
+                index.setdefault((row.organisation, row.ssin), []).append(row)
+            self._index = index
+        return self._index.get((organisation, ssin), [])
 
 
 def default_path() -> Path:
