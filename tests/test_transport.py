@@ -57,6 +57,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(SOAP[:40])
             self.wfile.flush()
             self.close_connection = True
+        elif self.path == "/close":
+            self.close_connection = True
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(SOAP)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(SOAP)
+        elif self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (SOAP[:30], SOAP[30:]):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
         elif self.path == "/big":
             self._send(200, "text/xml", b"<a>" + b"x" * BIG + b"</a>")
 
@@ -187,6 +203,16 @@ def test_keep_alive_reuses_one_connection(server):
         transport.send(_post(url))
         transport.send(_post(url))
     assert server.peers[-1] == server.peers[-2]  # same client port: one TCP connection
+
+
+def test_server_closing_the_connection_and_chunked_bodies(server):
+    with _transport(_base(server)) as transport:
+        closed = transport.send(_post(_base(server) + "/close"))
+        chunked = transport.send(_post(_base(server) + "/chunked"))
+        after = transport.send(_post(_base(server) + "/ok"))
+    assert (closed.status, closed.body, closed.error) == (200, SOAP, None)
+    assert (chunked.status, chunked.body, chunked.error) == (200, SOAP, None)
+    assert (after.status, after.error) == (200, None)
 
 
 def test_connection_is_not_reused_after_a_truncated_body(server):
