@@ -414,6 +414,14 @@ def test_timestamps_compare_across_time_zones(factory):
     _only(_run(factory, _employment(), change=change), "timestamps", OTHER)
 
 
+def test_end_of_day_timestamp_is_understood(factory):
+    # xsd:dateTime 24:00:00 is the next day's midnight: after 09:15, so a valid reply time.
+    change = _set("informationCBSS/timestampReply", "2026-11-30T24:00:00+01:00")
+    assert _run(factory, _employment(), change=change).passed
+    change = _set("informationCBSS/timestampReceive", "2026-11-30T24:00:00+01:00")
+    _only(_run(factory, _employment(), change=change), "timestamps", OTHER)
+
+
 def test_ssin_must_be_the_final_niss(factory):
     report = _run(factory, _employment(), change=_set("ssin", NEW_SSIN))
     _only(report, "ssin: the final NISS", ECHO)

@@ -150,12 +150,15 @@ class EnvironmentHandle:
         self._tmpdir = tmpdir
 
     def close(self) -> None:
-        if self.service is not None:
-            self.service.stop()
-            self.service = None
-        if self._tmpdir is not None:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
+        """Stop the embedded service (re-raising its thread's error) and delete the dev PKI."""
+        service, self.service = self.service, None
+        try:
+            if service is not None:
+                service.stop()
+        finally:
+            if self._tmpdir is not None:
+                shutil.rmtree(self._tmpdir, ignore_errors=True)
+                self._tmpdir = None
 
     def __enter__(self) -> EnvironmentHandle:
         return self

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from lxml import etree
 
@@ -144,7 +144,13 @@ def _show(values: list[str]) -> str:
 def _timestamp(text: str | None) -> datetime | None:
     if not text:
         return None
+    text = text.strip()
+    # xsd:dateTime allows 24:00:00 for the end of a day; Python's datetime does not.
+    end_of_day = re.match(r"(\d{4}-\d\d-\d\d)T24:00:00(?:\.0+)?(.*)$", text)
     try:
-        return datetime.fromisoformat(text.strip())
+        if end_of_day:
+            day = datetime.fromisoformat(f"{end_of_day[1]}T00:00:00{end_of_day[2]}")
+            return day + timedelta(days=1)
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
