@@ -70,3 +70,10 @@ def test_config_keeps_history_beside_the_results(tmp_path: Path) -> None:
     assert config["plugins"]["awesome"]["options"]["singleFile"] is True
     assert config["output"] == str(tmp_path / html.SINGLE_DIR)
     assert config["categories"][0]["name"] == "Wrong return code"
+
+
+def test_a_broken_earlier_install_is_replaced(tmp_path: Path, cache: Path, monkeypatch) -> None:
+    (cache / "node_modules").mkdir(parents=True)  # an interrupted manual install, no cli.js
+    monkeypatch.setenv("PATH", str(_bin(tmp_path, npm=True)))
+    assert html.ensure_allure().is_file()
+    assert not list(cache.parent.glob("*.stale-*"))

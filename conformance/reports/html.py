@@ -89,11 +89,16 @@ def ensure_allure(*, install: bool = True) -> Path:
         raise AllureUnavailable(
             f"npm install allure@{ALLURE_VERSION} failed: {_tail(done.stderr)} {_how_to(prefix)}"
         )
-    if _cli_js(prefix).is_file():  # another process won the race
-        shutil.rmtree(partial, ignore_errors=True)
-    else:
-        shutil.rmtree(prefix, ignore_errors=True)
-        os.replace(partial, prefix)
+    try:
+        os.replace(partial, prefix)  # atomic; fails when another process installed first
+    except OSError:
+        if _cli_js(prefix).is_file():  # another process won the race: use its copy
+            shutil.rmtree(partial, ignore_errors=True)
+        else:  # a broken earlier install: move it aside, never delete one in use
+            stale = prefix.with_name(f"{prefix.name}.stale-{os.getpid()}")
+            os.replace(prefix, stale)
+            shutil.rmtree(stale, ignore_errors=True)
+            os.replace(partial, prefix)
     return _cli_js(prefix)
 
 
