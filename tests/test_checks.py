@@ -398,7 +398,7 @@ def test_echo_mismatch_fails(factory, path, value, name):
 
 def test_ticket_cbss_must_be_a_uuid(factory):
     report = _run(factory, _employment(), change=_set("informationCBSS/ticketCBSS", "not-a-uuid"))
-    _only(report, "informationCBSS (TSS 5.1.2): ticketCBSS", ECHO)
+    _only(report, "informationCBSS (TSS 5.1.2): ticketCBSS", SCHEMA)
 
 
 def test_timestamp_receive_after_reply_fails(factory):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from lxml import etree
 
-from conformance.harness.checks import ECHO, OTHER, CheckFailure, Observed
+from conformance.harness.checks import ECHO, OTHER, SCHEMA, CheckFailure, Observed
 from conformance.harness.expectation import Expectation
 
 ECHOED = ("informationCustomer", "legalContext", "criteria")
@@ -66,7 +66,7 @@ def check_information_cbss(observed: Observed, expectation: Expectation) -> list
     ticket = (block.findtext("ticketCBSS") or "").strip()
     if not _UUID.fullmatch(ticket):
         failures.append(
-            CheckFailure(f"{title}: ticketCBSS", "a UUID 8-4-4-4-12", ticket or "(empty)", ECHO)
+            CheckFailure(f"{title}: ticketCBSS", "a UUID 8-4-4-4-12", ticket or "(empty)", SCHEMA)
         )
     received, replied = (
         _timestamp(block.findtext(n)) for n in ("timestampReceive", "timestampReply")
