@@ -159,3 +159,15 @@ def test_raw_soap12_with_action_in_content_type_is_msg00053(reference_service) -
     body = GOOD.body.replace(NS_SOAP11.encode(), b"http://www.w3.org/2003/05/soap-envelope")
     headers = {"Content-Type": f'application/soap+xml; charset=utf-8; action="{action}"'}
     assert reason_of(post(reference_service(), body, headers)) == "MSG00053"
+
+
+def test_chunked_body_is_read(reference_service) -> None:  # type: ignore[no-untyped-def]
+    service = reference_service()
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield GOOD.body[:100]
+        yield GOOD.body[100:]
+
+    with session_for(service) as session:
+        response = session.post(service.url, data=chunks(), headers=GOOD.headers, timeout=10)
+    assert parse_untrusted(response.content).findtext(".//status/code") == "MSG00000"

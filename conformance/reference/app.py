@@ -97,6 +97,7 @@ class ReferenceApp:
         self.contract = contract or load_contract()
         address = self.contract.endpoint_address
         self.path = urlsplit(address).path if address else DEFAULT_PATH
+        self._results = responses.ResultCache()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         ex = _Exchange(ticket=str(uuid.uuid4()), received=responses.now())
@@ -164,6 +165,12 @@ class ReferenceApp:
             raise Refusal("MSG00015", "the organisation has no access to this service")
 
     def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
+        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            body = environ["wsgi.input"].read(MAX_BYTES + 1)  # bounded: never more than this
+            if len(body) > MAX_BYTES:
+                ex.close = True
+                raise Refusal("MSG00004", f"chunked body exceeds the {MAX_BYTES}-byte limit")
+            return bytes(body)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -225,6 +232,7 @@ class ReferenceApp:
             ex.ticket,
             ex.received,
             indicate_replaced=self.policy.indicate_replaced,
+            results=self._results,
         )
         self._mutate(element)
         return Reply(200, [("Content-Type", _XML_TYPE)], soap.wrap(element), verdict.code)

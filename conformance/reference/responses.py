@@ -66,6 +66,7 @@ def business_response(
     received: datetime,
     *,
     indicate_replaced: bool = True,
+    results: ResultCache | None = None,
 ) -> etree._Element:
     """``<op>Response``: echoes, fresh informationCBSS, status (TSS 6.1), ssin, result."""
     root = etree.Element(
@@ -91,8 +92,24 @@ def business_response(
     if verdict.ssin:
         _sub(root, "ssin", verdict.ssin)
     if verdict.groups:
-        _result(_sub(root, "result"), verdict.groups)
+        root.append(results.get(verdict) if results else _result(verdict.groups))
     return root
+
+
+class ResultCache:
+    """Built ``result`` elements per (final NISS, groups): the dataset does not change while
+    serving, and rebuilding dozens of elements per request is the hot path's largest cost.
+    Callers get a deep copy, so a mutator bending one response cannot touch the cache."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str | None, tuple[str, ...]], etree._Element] = {}
+
+    def get(self, verdict: Verdict) -> etree._Element:
+        key = (verdict.ssin, tuple(verdict.groups))
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = _result(verdict.groups)
+        return copy.deepcopy(built)
 
 
 def _echo(source: etree._Element) -> etree._Element:
@@ -102,7 +119,8 @@ def _echo(source: etree._Element) -> etree._Element:
     return echoed
 
 
-def _result(result: etree._Element, groups: Mapping[str, tuple[dict[str, Any], ...]]) -> None:
+def _result(groups: Mapping[str, tuple[dict[str, Any], ...]]) -> etree._Element:
+    result = etree.Element("result")
     # Group order follows the XSD (employmentCards before workPermits); a requested group with
     # no item is present but empty when another group has data.
     for group in ("employmentCards", "workPermits", "specialInfos"):
@@ -115,6 +133,7 @@ def _result(result: etree._Element, groups: Mapping[str, tuple[dict[str, Any], .
             for name in fields:
                 if name in record:
                     _value(item, name, record[name])
+    return result
 
 
 def _value(parent: etree._Element, name: str, value: Any) -> None:
