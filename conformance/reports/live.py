@@ -77,7 +77,7 @@ def attach_outcome(
         allure.attach(
             clean_bytes(exchange.request.body, mask, secrets),
             name=f"{prefix}request",
-            attachment_type=xml,
+            attachment_type=xml if is_xml(exchange.request.body) else text,  # crafted bodies
         )
         if exchange.body:
             kind = xml if is_xml(exchange.body) else text
@@ -101,7 +101,10 @@ def attach_outcome(
         )
     if outcome.hypothesis_seed:
         allure.attach(
-            f"pytest --hypothesis-seed={outcome.hypothesis_seed}\n".encode(),
+            (
+                f"conformance run -- --hypothesis-seed={outcome.hypothesis_seed}\n"
+                f"pytest --hypothesis-seed={outcome.hypothesis_seed}\n"
+            ).encode(),
             name="hypothesis seed",
             attachment_type=text,
         )

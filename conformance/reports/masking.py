@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 from collections.abc import Iterable
+from xml.sax.saxutils import escape
 
 _DEFAULT_KEY = b"bcss-conformance/niss-mask/v1"
 # A NISS-shaped token: 11 digits not glued to other digits (a longer number is not a NISS).
@@ -103,9 +105,6 @@ def scrub_secrets(text: str, secrets: Iterable[str] = ()) -> str:
 
 def _encoded_forms(secret: str) -> set[bytes]:
     # A password can reach a file raw, JSON-escaped (Allure results) or XML-escaped.
-    import json
-    from xml.sax.saxutils import escape
-
     raw = secret.encode("utf-8")
     forms = {raw, json.dumps(secret)[1:-1].encode("utf-8"), escape(secret).encode("utf-8")}
     return {f for f in forms if f}
