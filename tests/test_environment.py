@@ -13,6 +13,7 @@ from conformance.harness.environment import (
     EnvironmentConfigError,
     load_environment,
 )
+from conformance.reference.policy import FAITHFUL
 
 # docs/ARCHITECTURE.md "Shared vocabulary: roles"
 CLIENT_ROLES = {
@@ -68,13 +69,42 @@ def test_unknown_role_is_named(reference):
         reference.environment.client("x")
 
 
-def test_endpoint_override_keeps_the_reference_pki():
-    with load_environment("reference", endpoint="https://127.0.0.1:1/other") as handle:
-        env = handle.environment
-        assert env.endpoint == "https://127.0.0.1:1/other"
-        assert env.client("onem").cert is not None
-        service = handle.service
-    assert handle.service is None and service is not None
+def test_endpoint_override_uses_the_shared_serve_pki(tmp_path, monkeypatch):
+    # `conformance serve` keeps its dev PKI in the cache folder; --endpoint must use the same one,
+    # or neither side would trust the other.
+    from conformance.harness.client import RequestFactory
+    from conformance.harness.transport import Transport
+    from conformance.reference.server import start_in_thread
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    served = start_in_thread(pki_dir=tmp_path / "conformance" / "reference-pki")
+    try:
+        with load_environment("reference", endpoint=served.url) as handle:
+            env = handle.environment
+            assert handle.service is None  # nothing else started
+            assert env.endpoint == served.url
+            assert env.ca_bundle == tmp_path / "conformance" / "reference-pki" / "ca.pem"
+            person = env.person("no_data")
+            request = RequestFactory(env).build(
+                "consultSpecialInfos", env.client("onem"), person.ssin
+            )
+            with Transport(env) as transport:
+                exchange = transport.send(request, env.client("onem"))
+            assert exchange.error is None and exchange.status == 200
+    finally:
+        served.stop()
+
+
+def test_defect_starts_a_deviating_reference():
+    from conformance.reference.defects import DEFECTS
+
+    name = next(iter(DEFECTS))
+    with load_environment("reference", defect=name) as handle:
+        assert handle.service is not None and handle.service.policy != FAITHFUL
+    with pytest.raises(EnvironmentConfigError, match="built-in reference"):
+        load_environment("some.yaml", defect=name)
+    with pytest.raises(EnvironmentConfigError, match="not --endpoint"):
+        load_environment("reference", endpoint="https://127.0.0.1:1/x", defect=name)
 
 
 def test_close_removes_the_dev_pki():

@@ -13,11 +13,13 @@ each client role to a :class:`ClientProfile` and each person role to a :class:`P
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,17 +170,22 @@ class EnvironmentHandle:
 
 
 def load_environment(
-    name_or_path: str = "reference", endpoint: str | None = None
+    name_or_path: str = "reference", endpoint: str | None = None, *, defect: str | None = None
 ) -> EnvironmentHandle:
     """Load a built-in environment by name, or a YAML environment file by path.
 
-    ``endpoint`` overrides the URL. With ``reference`` the embedded service still starts (its dev
-    PKI gives the client certificates) but requests go to ``endpoint``.
+    ``endpoint`` overrides the URL. With ``reference`` nothing is started: requests go to
+    ``endpoint`` with the dev PKI ``conformance serve`` shares (:func:`shared_pki_dir`).
+    ``defect`` starts the embedded service with one deliberate deviation from the TSS
+    (``conformance.reference.defects``), to prove the checks catch it.
     """
+    if defect is not None and name_or_path not in BUILTIN:
+        raise EnvironmentConfigError(f"{name_or_path}: a defect applies to the built-in reference")
     if endpoint is not None:
         _check_url(endpoint, "--endpoint")
     if name_or_path in BUILTIN:
-        return _load_reference(paths.data_dir() / "environments" / f"{name_or_path}.yaml", endpoint)
+        builtin = paths.data_dir() / "environments" / f"{name_or_path}.yaml"
+        return _load_reference(builtin, endpoint, defect)
     path = Path(name_or_path)
     if not path.is_file():
         raise EnvironmentConfigError(
@@ -357,30 +364,45 @@ def _check_url(url: str, where: str) -> None:
 # ---- the built-in reference environment -------------------------------------------------------
 
 
-def _load_reference(path: Path, endpoint: str | None) -> EnvironmentHandle:
-    """Start the embedded service and map every dataset role (ARCHITECTURE "roles")."""
+def _load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
+    """The embedded service and every dataset role (ARCHITECTURE "roles").
+
+    Without ``endpoint``: start the service on a free loopback port with a fresh dev PKI in a
+    temporary folder (two xdist workers never share files). With ``endpoint``: start nothing; the
+    reference is served elsewhere (``conformance serve``), which keeps its dev PKI in the shared
+    cache folder, so use that same PKI and each side trusts the other.
+    """
     # Imported here: only the built-in environment needs the embedded service.
     from conformance.reference.dataset import Dataset
-    from conformance.reference.server import start_in_thread
+    from conformance.reference.server import build_pki, start_in_thread
 
     data = _read_yaml(path)
     _refuse_unknown(path, "", data, _REFERENCE_KEYS)
-    tls = bool(data.get("tls", True))
     dataset = Dataset.load(data.get("dataset"))
-    # A fresh PKI per handle: two xdist workers never write the same files.
-    tmpdir = Path(tempfile.mkdtemp(prefix="bcss-conformance-"))
-    try:
-        service = start_in_thread(
-            dataset=dataset,
-            tls=tls,
-            host="127.0.0.1",
-            port=0,
-            pki_dir=tmpdir / "pki" if tls else None,
-        )
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-    pki = service.pki if tls else None
+    service, tmpdir = None, None
+    if endpoint is None:
+        tls = bool(data.get("tls", True))
+        tmpdir = Path(tempfile.mkdtemp(prefix="bcss-conformance-"))
+        try:
+            service = start_in_thread(
+                dataset=dataset,
+                tls=tls,
+                host="127.0.0.1",
+                port=0,
+                pki_dir=tmpdir / "pki" if tls else None,
+                defect=defect,
+            )
+        except BaseException:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            raise
+        pki, url = service.pki, service.url
+    else:
+        if defect is not None:
+            raise EnvironmentConfigError("a defect applies to the embedded service, not --endpoint")
+        pki, url = None, endpoint
+        if urlsplit(endpoint).scheme == "https":
+            with _locked(shared_pki_dir()):
+                pki = build_pki(dataset, shared_pki_dir())
     clients = {}
     for role, client_role in dataset.client_roles().items():
         creds = pki.clients.get(client_role.certificate_org) if pki is not None else None
@@ -398,7 +420,7 @@ def _load_reference(path: Path, endpoint: str | None) -> EnvironmentHandle:
     }
     env = Environment(
         name=str(data.get("name") or "reference"),
-        endpoint=endpoint or service.url,
+        endpoint=url,
         clients=clients,
         persons=persons,
         ca_bundle=Path(pki.ca_cert) if pki is not None else None,
@@ -407,3 +429,21 @@ def _load_reference(path: Path, endpoint: str | None) -> EnvironmentHandle:
         source=path,
     )
     return EnvironmentHandle(env, service=service, tmpdir=tmpdir)
+
+
+def shared_pki_dir() -> Path:
+    """The dev PKI folder ``conformance serve`` uses by default (reused while valid)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "conformance" / "reference-pki"
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Serialise PKI creation between processes (xdist workers) sharing ``directory``."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.parent / f"{directory.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
