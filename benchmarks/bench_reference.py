@@ -174,15 +174,20 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             floor_server.stop()
         load(plain.url, sample.body, sample.headers, WARMUP, None)
-        before = rss_kib()
-        figures = load(plain.url, sample.body, sample.headers, args.rss_requests, None)
-        after = rss_kib()
-        show("reference, plain HTTP", figures)
+        # Two halves: growth over the second half, once caches are warm, is what a leak shows.
+        rss = [rss_kib()]
+        sent = 1 + WARMUP
+        for half in (args.rss_requests // 2, args.rss_requests - args.rss_requests // 2):
+            figures = load(plain.url, sample.body, sample.headers, half, None)
+            rss.append(rss_kib())
+            sent += int(figures["requests"])
+            show("reference, plain HTTP", figures)
         print(
-            f"server RSS: {before} KiB after {WARMUP} warm-up requests, "
-            f"{after} KiB after {args.rss_requests} more ({after - before:+d} KiB)"
+            f"server RSS: {rss[0]} KiB after {WARMUP} warm-up requests, then {rss[1]} and "
+            f"{rss[2]} KiB after each half of {args.rss_requests} "
+            f"({rss[2] - rss[0]:+d} KiB in all, "
+            f"{rss[2] - rss[1]:+d} KiB over the second half)"
         )
-        sent = 1 + WARMUP + figures["requests"]
         print(f"audit entries: {len(read_entries(plain.audit_log))} for {sent:.0f} requests sent")
     finally:
         plain.stop()
