@@ -193,3 +193,20 @@ def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
     matrix = (report_dir / "coverage.md").read_text()
     assert "interrupted" in matrix and "not run" in matrix
     assert len(list((report_dir / BUNDLES_DIR).glob("*/README.txt"))) >= 1
+
+
+def test_report_mask_ssin_masks_an_unmasked_run_and_its_html(tmp_path: Path) -> None:
+    from conformance.reports import html
+
+    try:
+        html.ensure_allure()
+    except html.AllureUnavailable as exc:
+        pytest.skip(f"Allure 3 cannot be had here: {exc}")
+    ssins = _dataset_ssins()
+    assert _run(tmp_path).returncode == 0
+    report = [sys.executable, "-m", "conformance.cli", "report", "--report-dir", str(tmp_path)]
+    assert subprocess.run(report, capture_output=True, timeout=600).returncode == 0
+    assert _leaks(tmp_path / html.MULTI_DIR, ssins), "the unmasked HTML should show them"
+    masked = subprocess.run([*report, "--mask-ssin"], capture_output=True, timeout=600)
+    assert masked.returncode == 0
+    assert _leaks(tmp_path, ssins) == []
