@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance import hypothesis_profiles, tables
+from conformance.contract import Contract, ContractError, load_contract
 from conformance.harness import collect, coverage, execute
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
 from conformance.reports import live
@@ -43,6 +44,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="URL",
         help="send every request to URL instead of the environment's endpoint",
+    )
+    group.addoption(
+        "--defect",
+        dest="conformance_defect",
+        default=None,
+        metavar="NAME",
+        help="start the embedded reference with one deliberate defect (conformance selfcheck)",
     )
     group.addoption(
         "--report-dir",
@@ -214,6 +222,16 @@ class _Controller:
             endpoint=env.get("endpoint", ""),
             client_organisation=env.get("organisation", ""),
             known_ssins=env.get("known_ssins", ()),
+            secret_env_vars=env.get("secret_env_vars", ()),
+            contract=_contract(env),
             junit_path=Path(junit) if junit else None,
             results_dir=Path(allure_dir) if allure_dir else None,
         )
+
+
+def _contract(env: dict[str, Any]) -> Contract | None:
+    """The contract the workers judged against (for the reports' sha256 digests)."""
+    try:
+        return load_contract(env.get("xsd"), env.get("wsdl"))
+    except ContractError:
+        return None

@@ -114,8 +114,8 @@ def test_one_environment_per_session_closed_at_the_end(
     closed: list[execute.Runtime] = []
     real_open = execute.open_runtime
 
-    def counting_open(env: str = "reference", endpoint: str | None = None) -> execute.Runtime:
-        runtime = real_open(env, endpoint)
+    def counting_open(*args: str | None) -> execute.Runtime:
+        runtime = real_open(*args)
         real_close = runtime.close
 
         def close() -> None:

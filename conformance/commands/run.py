@@ -43,6 +43,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--mask-ssin", action="store_true", help="mask every NISS in the reports")
     parser.add_argument(
+        "--defect",
+        metavar="NAME",
+        help="run against the embedded reference with one deliberate defect (see conformance "
+        "serve --list-defects)",
+    )
+    parser.add_argument(
         "--cases", metavar="DIR", default=None, help="case folder (default: the shipped catalogue)"
     )
     parser.add_argument(
@@ -86,6 +92,8 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         argv += ["--endpoint", args.endpoint]
     if args.mask_ssin:
         argv.append("--mask-ssin")
+    if getattr(args, "defect", None):
+        argv += ["--defect", args.defect]
     return argv + extra
 
 

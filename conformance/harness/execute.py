@@ -69,10 +69,14 @@ class Runtime:
         self.handle.close()
 
 
-def open_runtime(env: str = "reference", endpoint: str | None = None) -> Runtime:
-    """Load the environment and build the contract, request factory and transport once."""
+def open_runtime(
+    env: str = "reference", endpoint: str | None = None, defect: str | None = None
+) -> Runtime:
+    """Load the environment and build the contract, request factory and transport once.
+
+    ``defect`` starts the embedded reference with one deliberate deviation (self-check)."""
     try:
-        handle = load_environment(env, endpoint)
+        handle = load_environment(env, endpoint, defect=defect)
     except EnvironmentConfigError as exc:
         raise RuntimeStartError(str(exc)) from None
     except Exception as exc:  # the embedded service failing to start, a broken contract...
@@ -96,7 +100,9 @@ def runtime_for(config: pytest.Config) -> Runtime:
     if cached is None:
         try:
             cached = open_runtime(
-                config.getoption("conformance_env"), config.getoption("conformance_endpoint")
+                config.getoption("conformance_env"),
+                config.getoption("conformance_endpoint"),
+                config.getoption("conformance_defect", None),
             )
         except RuntimeStartError as exc:
             cached = exc
@@ -341,4 +347,10 @@ def environment_summary(environment: Environment) -> dict[str, Any]:
         "organisation": ", ".join(organisations),
         "known_ssins": sorted(ssins),
         "not_triggerable": dict(environment.not_triggerable),
+        "xsd": str(environment.xsd) if environment.xsd else None,
+        "wsdl": str(environment.wsdl) if environment.wsdl else None,
+        # Names only: the reports read the values themselves, to scrub them (never sent around).
+        "secret_env_vars": sorted(
+            {c.p12_password_env for c in environment.clients.values() if c.p12_password_env}
+        ),
     }
