@@ -228,6 +228,18 @@ def test_transport_failure_is_one_failure(factory):
     assert report.failures[0].received == "connection refused to " + URL
 
 
+def test_expected_tls_refusal(factory):
+    request = _request(factory)
+    expectation = Expectation("consultEmploymentInfos", tls_refused=True)
+    refused = Exchange(request, error="TLS handshake failed: the server demands a certificate")
+    assert run_checks(refused, expectation, factory.contract).passed
+    down = Exchange(request, error="connection refused to " + URL)
+    _only(run_checks(down, expectation, factory.contract), "Two-way TLS", TRANSPORT)
+    answered = _run(factory, expectation)
+    failure = _only(answered, "Two-way TLS", TRANSPORT)
+    assert failure.received == "HTTP 200"
+
+
 def test_truncated_body_is_a_transport_failure(factory):
     request = _request(factory)
     exchange = Exchange(request, 200, {"Content-Type": XML}, b"<soap", error="truncated body: x")

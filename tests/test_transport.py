@@ -256,6 +256,16 @@ def test_tls_without_client_certificate_says_so(reference):
     assert "\n" not in exchange.error
 
 
+def test_tls_refusal_is_what_the_checks_expect(reference):
+    from conformance.harness.checks import run_checks
+    from conformance.harness.expectation import Expectation
+
+    with Transport(reference) as transport:
+        exchange = transport.send(_valid_request(reference), None)
+    expectation = Expectation("consultEmploymentInfos", tls_refused=True)
+    assert run_checks(exchange, expectation, reference.contract()).passed
+
+
 def test_tls_server_not_trusted(reference, tmp_path):
     # The system CAs do not know the dev CA: verification fails, and we say it is TLS.
     env = Environment("x", reference.endpoint, reference.clients, {}, ca_bundle=None)

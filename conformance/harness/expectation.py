@@ -101,7 +101,9 @@ class Expectation:
       ``{"employmentCards": True, "workPermits": False}`` (None for consultSpecialInfos);
     - ``requested_ssin`` / ``final_ssin``: the NISS sent, and the one the answer must carry
       (the ``replaced_by`` NISS when the person was replaced, NOTES §4);
-    - ``assertions``: extra :class:`PathAssertion` s from the case.
+    - ``assertions``: extra :class:`PathAssertion` s from the case;
+    - ``tls_refused``: the endpoint must refuse the exchange at the TLS layer (a request sent
+      without a client certificate: two-way TLS identifies the client, NOTES §1 and §4).
 
     Exactly one of ``status`` and ``fault`` is normally set; when both are None only the
     generic checks (transport, SOAP, schema, tables, echo) apply.
@@ -114,8 +116,11 @@ class Expectation:
     requested_ssin: str | None = None
     final_ssin: str | None = None
     assertions: tuple[PathAssertion, ...] = field(default_factory=tuple)
+    tls_refused: bool = False
 
     def __post_init__(self) -> None:
+        if self.tls_refused and (self.status is not None or self.fault is not None):
+            raise ValueError("an expected TLS refusal has no status or fault")
         if self.status is not None and self.fault is not None:
             raise ValueError("an expectation names a business status or a fault, not both")
         if self.fault is not None and self.fault[0] not in (None, "Client", "Server"):

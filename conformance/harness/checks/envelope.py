@@ -16,9 +16,25 @@ from conformance.harness.expectation import Expectation
 _MAX_SCHEMA_LINES = 10
 
 
+_REFUSALS = ("TLS handshake failed", "connection reset by")
+
+
 def check_transport(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """An HTTP response came back (NOTES §1: HTTPS with two-way TLS to the service address)."""
+    """An HTTP response came back (NOTES §1: HTTPS with two-way TLS to the service address);
+    or, when the case expects it, the TLS layer refused the exchange."""
     exchange = observed.exchange
+    if expectation.tls_refused:
+        if exchange.status is None and (exchange.error or "").startswith(_REFUSALS):
+            return []
+        received = f"HTTP {exchange.status}" if exchange.status is not None else exchange.error
+        return [
+            CheckFailure(
+                "Two-way TLS (NOTES §1, §4: the certificate identifies the client)",
+                "the TLS handshake refused without a client certificate",
+                received or "no error and no response",
+                TRANSPORT,
+            )
+        ]
     if exchange.ok_transport:
         return []
     return [
