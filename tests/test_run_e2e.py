@@ -49,6 +49,7 @@ def _check_complete_pass(cwd: Path, result: subprocess.CompletedProcess[str]) ->
     assert {row["outcome"] for row in rows.values()} == {"passed"}
     assert all(row["cases"] for row in rows.values())
     assert (cwd / "out" / "junit.xml").is_file()
+    assert [p.name for p in cwd.iterdir()] == ["out"], "nothing written outside --report-dir"
     assert any((cwd / "out" / "allure-results").glob("*-result.json"))
     tail = result.stdout.strip().splitlines()[-2:]
     assert tail[0].startswith("coverage: complete") and tail[1].endswith("exit code: 0")
