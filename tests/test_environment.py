@@ -107,12 +107,19 @@ def test_defect_starts_a_deviating_reference():
         load_environment("reference", endpoint="https://127.0.0.1:1/x", defect=name)
 
 
-def test_close_removes_the_dev_pki():
+def test_pki_is_shared_and_outlives_the_run(tmp_path, monkeypatch):
+    # Certificate paths printed in reproduction commands must still exist after the run.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     handle = load_environment("reference")
     ca = handle.environment.ca_bundle
-    assert ca is not None and ca.is_file()
+    assert ca == tmp_path / "conformance" / "reference-pki" / "ca.pem"
+    service = handle.service
     handle.close()
-    assert not ca.exists()
+    assert handle.service is None and service is not None
+    assert ca.is_file() and handle.environment.client("onem").key.is_file()
+    again = load_environment("reference")  # reused, not regenerated
+    assert again.environment.ca_bundle.read_bytes() == ca.read_bytes()
+    again.close()
 
 
 # ---- YAML files --------------------------------------------------------------------------------

@@ -87,7 +87,14 @@ def test_curl_with_pkcs12_names_the_variable_not_the_password(monkeypatch):
     monkeypatch.setenv("ONEM_P12_PW", "hunter2-secret")
     command = curl_command(_exchange(), P12)
     assert "--cert-type P12" in command
-    assert '"/pki/onem.p12:$ONEM_P12_PW"' in command
+    assert '/pki/onem.p12:"$ONEM_P12_PW"' in command
+    # The shell turns the word into path:password with the variable expanded.
+    argv = subprocess.run(
+        ["sh", "-c", f"printf '%s\\n' {command.split(' --cert ')[1].split(' ')[0]}"],
+        capture_output=True, text=True, check=True, timeout=30,
+        env={"ONEM_P12_PW": "hunter2-secret", "PATH": "/usr/bin:/bin"},
+    ).stdout  # fmt: skip
+    assert argv == "/pki/onem.p12:hunter2-secret\n"
     text = format_failure(_exchange(), FAILURES, client=P12)
     assert "hunter2-secret" not in text and "hunter2-secret" not in command
 

@@ -4,8 +4,8 @@ Cases name roles, never a NISS or an endpoint (docs/ARCHITECTURE.md "roles"). An
 each client role to a :class:`ClientProfile` and each person role to a :class:`Person`. Two kinds:
 
 - ``reference`` (built in, ``conformance/data/environments/reference.yaml``): starts the embedded
-  reference service on a free loopback port, over two-way TLS with a throwaway dev PKI, and derives
-  clients and persons from its dataset;
+  reference service on a free loopback port, over two-way TLS with the dev PKI that
+  ``conformance serve`` also uses, and derives clients and persons from its dataset;
 - a YAML file (see ``cases/environments/acceptance.example.yaml`` and the README section
   "Environments"). Unknown keys are refused; every error names the file and the key. A PKCS#12
   password is never in the file: the file names an environment variable that holds it.
@@ -367,10 +367,11 @@ def _check_url(url: str, where: str) -> None:
 def _load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
     """The embedded service and every dataset role (ARCHITECTURE "roles").
 
-    Without ``endpoint``: start the service on a free loopback port with a fresh dev PKI in a
-    temporary folder (two xdist workers never share files). With ``endpoint``: start nothing; the
-    reference is served elsewhere (``conformance serve``), which keeps its dev PKI in the shared
-    cache folder, so use that same PKI and each side trusts the other.
+    The dev PKI of the shipped dataset lives in the cache folder ``conformance serve`` uses
+    (:func:`shared_pki_dir`, created once under a lock, reused while valid): certificate paths in
+    reproduction commands stay valid after the run, and a served reference trusts the same
+    clients. A custom dataset gets a fresh PKI in a temporary folder, deleted at close.
+    Without ``endpoint`` the service starts on a free loopback port; with one, nothing starts.
     """
     # Imported here: only the built-in environment needs the embedded service.
     from conformance.reference.dataset import Dataset
@@ -379,30 +380,35 @@ def _load_reference(path: Path, endpoint: str | None, defect: str | None) -> Env
     data = _read_yaml(path)
     _refuse_unknown(path, "", data, _REFERENCE_KEYS)
     dataset = Dataset.load(data.get("dataset"))
-    service, tmpdir = None, None
-    if endpoint is None:
-        tls = bool(data.get("tls", True))
+    tls = bool(data.get("tls", True)) if endpoint is None else urlsplit(endpoint).scheme == "https"
+    if endpoint is not None and defect is not None:
+        raise EnvironmentConfigError("a defect applies to the embedded service, not --endpoint")
+    tmpdir = None
+    pki_dir = None
+    if tls and data.get("dataset") is None:
+        pki_dir = shared_pki_dir()
+    elif tls:
         tmpdir = Path(tempfile.mkdtemp(prefix="bcss-conformance-"))
-        try:
+        pki_dir = tmpdir / "pki"
+    service = None
+    try:
+        pki = None
+        if pki_dir is not None:
+            with _locked(pki_dir):
+                pki = build_pki(dataset, pki_dir)
+        if endpoint is None:
             service = start_in_thread(
-                dataset=dataset,
-                tls=tls,
-                host="127.0.0.1",
-                port=0,
-                pki_dir=tmpdir / "pki" if tls else None,
-                defect=defect,
+                dataset=dataset, tls=tls, host="127.0.0.1", port=0, pki_dir=pki_dir, defect=defect
             )
-        except BaseException:
+    except BaseException:
+        if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
-            raise
-        pki, url = service.pki, service.url
+        raise
+    if endpoint is not None:
+        url = endpoint
     else:
-        if defect is not None:
-            raise EnvironmentConfigError("a defect applies to the embedded service, not --endpoint")
-        pki, url = None, endpoint
-        if urlsplit(endpoint).scheme == "https":
-            with _locked(shared_pki_dir()):
-                pki = build_pki(dataset, shared_pki_dir())
+        assert service is not None
+        url = service.url
     clients = {}
     for role, client_role in dataset.client_roles().items():
         creds = pki.clients.get(client_role.certificate_org) if pki is not None else None

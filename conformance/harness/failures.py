@@ -75,14 +75,18 @@ def curl_command(
         parts += ["--cert", str(client.cert), "--key", str(client.key)]
     elif client is not None and client.p12 is not None:
         var = client.p12_password_env or "P12_PASSWORD"
-        # Double quotes so the shell expands the variable: the password never appears here.
-        parts += ["--cert-type", "P12", "--cert", f'"{client.p12}:${var}"']
+        # The shell expands the variable: the password itself never appears here.
+        parts += ["--cert-type", "P12", "--cert", _Raw(shlex.quote(f"{client.p12}:") + f'"${var}"')]
     if ca_bundle:
         parts += ["--cacert", str(ca_bundle)]
     for name, value in request.headers.items():
         parts += ["-H", f"{name}: {value}"]
     parts += ["--data-binary", f"@{body_file}", request.url]
-    return " ".join(p if p.startswith('"') else shlex.quote(p) for p in parts)
+    return " ".join(p if isinstance(p, _Raw) else shlex.quote(p) for p in parts)
+
+
+class _Raw(str):
+    """A command-line word already quoted for the shell."""
 
 
 def trimmed_response(exchange: Exchange, max_lines: int = RESPONSE_LINES) -> list[str]:
