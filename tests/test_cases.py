@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from conformance import paths, tables
-from conformance.harness.cases import CaseFileError, load_file
+from conformance import niss, paths, tables
+from conformance.harness import given as given_block
+from conformance.harness.cases import Case, CaseFileError, load_file
 
 CLIENTS = {"onem", "onem_inspection", "cards_only"}
 PERSONS = {"cards_and_permits", "unknown", "no_data"}
@@ -153,9 +156,7 @@ def test_an_empty_file_is_refused(tmp_path: Path) -> None:
     assert "empty case file" in _refusal(tmp_path, "# nothing\n").message
 
 
-def _catalogue() -> list:
-    from conformance.harness.cases import Case
-
+def _catalogue() -> list[Case]:
     cases: list[Case] = []
     for path in sorted(paths.cases_dir().glob("*.yaml")):
         cases += load_file(
@@ -226,3 +227,62 @@ def test_the_catalogue_covers_the_binding_errors_and_both_operations() -> None:
     assert groups == {(True, False), (False, True), (True, True)}
     integration_clients = {c.client for c in cases if c.tss.startswith("3.3.4")}
     assert integration_clients == {"onem", "onem_sector", "onem_secondary", "onem_inspection"}
+
+
+# ---- given blocks (harness/given.py): what a generated case draws ---------------------------
+
+PERSON_SSINS = {"cards_and_permits": "90091814606", "unknown": "72031217528"}
+
+
+def _generated(tmp_path: Path, given: str, extra: str = "") -> Case:
+    text = f"""\
+cases:
+  - id: g
+    title: generated
+    tss: "6.1"
+    operation: consultEmploymentInfos
+    client: onem
+{extra}    given:
+{given}
+    expect:
+      table: any
+"""
+    (case,) = _load(tmp_path, text)
+    return case
+
+
+@settings(max_examples=30, database=None)
+@given(data=st.data())
+def test_given_draws_what_the_block_says(data: st.DataObject) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        case = _generated(
+            Path(tmp),
+            "      ssin: {strategy: unknown_niss}\n      client: [onem, cards_only]\n"
+            "      ticket: tickets\n      timestampSent: timestamps\n      dataGroups: any",
+        )
+    draw = data.draw(given_block.strategy(case, PERSON_SSINS))
+    assert draw.person is None and draw.ssin not in PERSON_SSINS.values()
+    assert niss.is_valid(draw.ssin)
+    assert draw.client in {"onem", "cards_only"}
+    assert draw.data_groups is not None and any(draw.data_groups.values())
+    assert isinstance(draw.ticket, str) and len(draw.ticket) <= 36
+    assert isinstance(draw.timestamp_sent, str) and "T" in draw.timestamp_sent
+
+
+@settings(max_examples=20, database=None)
+@given(data=st.data())
+def test_given_persons_come_from_the_environment(data: st.DataObject) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        case = _generated(
+            Path(tmp),
+            "      person: [cards_and_permits]",
+            "    request:\n      dataGroups: {employmentCards: false, workPermits: true}\n",
+        )
+    draw = data.draw(given_block.strategy(case, PERSON_SSINS))
+    assert (draw.person, draw.ssin) == ("cards_and_permits", "90091814606")
+    assert draw.data_groups == {"employmentCards": False, "workPermits": True}
+    assert draw.ticket is None and draw.timestamp_sent is None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky, InvalidArgument
 
@@ -273,6 +273,7 @@ def _run_property(
         database=None,  # a run from a read-only place; the seed is the reproduction
         derandomize=False,
         report_multiple_bugs=False,
+        verbosity=Verbosity.quiet,  # the formatter's text is the one message of a failure
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     @hypothesis_seed(used_seed)
