@@ -197,6 +197,15 @@ def test_no_retries(server):
     assert server.hits["/slow"] == before + 1
 
 
+def test_unsendable_request_is_an_error_not_an_exception(server):
+    url = _base(server) + "/ok"
+    request = OutgoingRequest(url=url, body=b"<x/>", headers={"SOAPAction": "a\r\nX-Injected: 1"})
+    with _transport(url) as transport:
+        exchange = transport.send(request)
+    assert exchange.status is None
+    assert exchange.error is not None and exchange.error.startswith("request to ")
+
+
 def test_keep_alive_reuses_one_connection(server):
     url = _base(server) + "/ok"
     with _transport(url) as transport:

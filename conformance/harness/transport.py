@@ -76,6 +76,8 @@ class Transport:
             exchange.error = f"timeout: no response from {url} within {timeouts.read:g} s"
         except (OSError, http.client.HTTPException) as exc:
             exchange.error = _connection_message(exc, url, client)
+        except ValueError as exc:  # e.g. a crafted header http.client will not put on the wire
+            exchange.error = f"request to {url} not sent: {_first_line(exc)}"
         if exchange.error is not None and connection is not None:
             connection.close()  # a failed or half-read connection is never reused
         exchange.elapsed_s = time.perf_counter() - t0
