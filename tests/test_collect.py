@@ -184,6 +184,85 @@ def test_runs_under_xdist_and_the_controller_aggregates(project: pytest.Pytester
     assert rows["MSG00000"]["outcome"] == "not-run"
 
 
+class _Canned(http.server.BaseHTTPRequestHandler):
+    body = b""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(500)
+        self.send_header("Content-Type", "text/xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _reference_fault() -> bytes:
+    """A real MSG00004 fault of the reference service (a body that is not XML)."""
+    import requests
+
+    from conformance.reference.server import start_in_thread
+
+    service = start_in_thread(tls=False)
+    try:
+        with requests.Session() as session:
+            session.trust_env = False
+            action = '"http://kszbcss.fgov.be/ForeignerSituationService/consultEmploymentInfos"'
+            answer = session.post(
+                service.url,
+                data=b"<not-xml",
+                headers={"Content-Type": "text/xml", "SOAPAction": action},
+            )
+    finally:
+        service.stop()
+    assert answer.status_code == 500 and b"MSG00004" in answer.content
+    return answer.content
+
+
+ANY = """\
+cases:
+  - id: any-answer
+    title: any TSS answer
+    tss: "6"
+    operation: consultEmploymentInfos
+    client: onem
+    request: {person: unknown}
+    expect:
+      table: any
+"""
+
+
+@pytest.mark.parametrize(("code", "passes"), [("MSG00004", True), ("MSG00005", False)])
+def test_table_any_accepts_a_technical_fault_but_not_a_business_code_as_fault(
+    pytester: pytest.Pytester, code: str, passes: bool
+) -> None:
+    handler = type(
+        "Handler", (_Canned,), {"body": _reference_fault().replace(b"MSG00004", code.encode())}
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = (
+            f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult"
+        )
+        (pytester.path / "env.yaml").write_text(ENV.format(endpoint=endpoint))
+        (pytester.path / "cases").mkdir()
+        (pytester.path / "cases" / "any.yaml").write_text(ANY)
+        result = pytester.runpytest("cases", *_args(pytester, "--allow-partial", "-rf"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    if passes:
+        result.assert_outcomes(passed=1)
+    else:
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            ["*FAILED: TSS 6.1 MSG00005: a business code is an in-band status*"]
+        )
+
+
 def test_cases_are_plain_picklable_data(tmp_path: Path) -> None:
     path = tmp_path / "cases" / "a.yaml"
     path.parent.mkdir()

@@ -129,6 +129,15 @@ def check_fault_shape(observed: Observed, expectation: Expectation) -> list[Chec
     failures = []
     qname = fault.faultcode_qname
     for code in reason_codes(observed):
+        if tables.kind_of(code) == "business":  # the mirror of check_business_row's rule
+            failures.append(
+                CheckFailure(
+                    f"TSS 6.1 {code}: a business code is an in-band status, not a SOAP fault",
+                    f"HTTP 200 with status/code {code}",
+                    f"SOAP fault {fault.faultcode} reasonCode {code}",
+                    WRONG_CODE,
+                )
+            )
         row = tables.technical_codes().get(code)
         if row is not None and (
             qname is None or qname.namespace != NS_SOAP11 or qname.localname != row.fault_kind
