@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 CI = "ci"
 NIGHTLY = "nightly"
+# ``conformance selfcheck``: the ci profile without shrinking. A kill needs a failing example,
+# not the smallest one, and shrinking ~50 failing properties dominated the self-check's time.
+SELFCHECK = "selfcheck"
 
 
 def register() -> None:
@@ -21,5 +24,12 @@ def register() -> None:
         max_examples=10_000,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
+    )
+    settings.register_profile(
+        SELFCHECK,
+        max_examples=50,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", CI))
