@@ -1,0 +1,70 @@
+"""Environments: where to send, as whom, about whom.
+
+Cases name roles, never a NISS or an endpoint (docs/ARCHITECTURE.md "roles"). An environment maps
+each client role to a :class:`ClientProfile` and each person role to a :class:`Person`. Two kinds:
+
+- ``reference`` (built in, ``conformance/data/environments/reference.yaml``, see ``reference.py``):
+  starts the embedded reference service on a free loopback port, over two-way TLS with the dev PKI
+  that ``conformance serve`` also uses, and derives clients and persons from its dataset;
+- a YAML file (``files.py``; see ``cases/environments/acceptance.example.yaml`` and the README
+  section "Environments").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conformance import paths
+from conformance.harness.environment.files import check_url, from_file
+from conformance.harness.environment.model import (
+    ClientProfile,
+    Environment,
+    EnvironmentConfigError,
+    EnvironmentHandle,
+    Person,
+    Timeouts,
+)
+from conformance.harness.environment.reference import load_reference, shared_pki_dir
+
+__all__ = [
+    "BUILTIN",
+    "ClientProfile",
+    "Environment",
+    "EnvironmentConfigError",
+    "EnvironmentHandle",
+    "Person",
+    "Timeouts",
+    "load_environment",
+    "shared_pki_dir",
+]
+
+BUILTIN = ("reference",)
+
+
+def load_environment(
+    name_or_path: str = "reference", endpoint: str | None = None, *, defect: str | None = None
+) -> EnvironmentHandle:
+    """Load a built-in environment by name, or a YAML environment file by path.
+
+    ``endpoint`` overrides the URL. With ``reference`` nothing is started: requests go to
+    ``endpoint`` with the dev PKI ``conformance serve`` shares (:func:`shared_pki_dir`).
+    ``defect`` starts the embedded service with one deliberate deviation from the TSS
+    (``conformance.reference.defects``), to prove the checks catch it.
+    """
+    if defect is not None and name_or_path not in BUILTIN:
+        raise EnvironmentConfigError(f"{name_or_path}: a defect applies to the built-in reference")
+    if endpoint is not None:
+        check_url(endpoint, "--endpoint")
+    if name_or_path in BUILTIN:
+        builtin = paths.data_dir() / "environments" / f"{name_or_path}.yaml"
+        return load_reference(builtin, endpoint, defect)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise EnvironmentConfigError(
+            f"{name_or_path}: no such environment file "
+            f"(built-in environments: {', '.join(BUILTIN)})"
+        )
+    env = from_file(path.resolve())
+    if endpoint is not None:
+        env.endpoint = endpoint
+    return EnvironmentHandle(env)

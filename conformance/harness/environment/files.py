@@ -1,0 +1,194 @@
+"""YAML environment files: read, validate, resolve paths (README "Environments").
+
+Unknown keys are refused and every error names the file and the key. A PKCS#12 password is never
+in the file: ``p12_password_env`` names the environment variable holding it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from conformance.harness.environment.model import (
+    ClientProfile,
+    Environment,
+    EnvironmentConfigError,
+    Person,
+    Timeouts,
+)
+
+_TOP_KEYS = {
+    "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",
+    "clients", "persons", "not_triggerable",
+}  # fmt: skip
+_CLIENT_KEYS = {
+    "customer_identification", "legal_context", "cert", "key", "p12", "p12_password_env",
+    "certificate_org",
+}  # fmt: skip
+_PERSON_KEYS = {"ssin", "replaced_by"}
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise EnvironmentConfigError(f"{path}: cannot be read as YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise EnvironmentConfigError(
+            f"{path}: must be a mapping of keys, got {type(data).__name__}"
+        )
+    return data
+
+
+def refuse_unknown(path: Path, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise EnvironmentConfigError(
+            f"{path}: {where}unknown key(s) {', '.join(unknown)} "
+            f"(allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def from_file(path: Path) -> Environment:
+    data = read_yaml(path)
+    refuse_unknown(path, "", data, _TOP_KEYS)
+    for key in ("endpoint", "clients", "persons"):
+        if key not in data:
+            raise EnvironmentConfigError(f"{path}: missing key {key!r}")
+    base = path.parent
+    endpoint = str(data["endpoint"])
+    check_url(endpoint, f"{path}: endpoint")
+    clients = _mapping(path, "clients", data["clients"])
+    persons = _mapping(path, "persons", data["persons"])
+    return Environment(
+        name=str(data.get("name") or path.stem),
+        endpoint=endpoint,
+        clients={role: _client(path, base, role, spec) for role, spec in clients.items()},
+        persons={role: _person(path, role, spec) for role, spec in persons.items()},
+        ca_bundle=_file(path, base, "ca_bundle", data.get("ca_bundle")),
+        timeouts=timeouts(path, data.get("timeouts")),
+        not_triggerable=not_triggerable(path, data.get("not_triggerable")),
+        xsd=_file(path, base, "xsd", data.get("xsd")),
+        wsdl=_file(path, base, "wsdl", data.get("wsdl")),
+        source=path,
+    )
+
+
+def _mapping(path: Path, key: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise EnvironmentConfigError(f"{path}: {key}: must be a mapping of role -> entry")
+    return {str(k): v for k, v in value.items()}
+
+
+def _file(path: Path, base: Path, key: str, value: Any) -> Path | None:
+    if value is None:
+        return None
+    resolved = (base / Path(os.path.expanduser(str(value)))).resolve()
+    if not resolved.is_file():
+        raise EnvironmentConfigError(f"{path}: {key}: no such file {resolved}")
+    return resolved
+
+
+def _client(path: Path, base: Path, role: str, spec: Any) -> ClientProfile:
+    where = f"clients.{role}"
+    if not isinstance(spec, dict):
+        raise EnvironmentConfigError(f"{path}: {where}: must be a mapping")
+    refuse_unknown(path, f"{where}: ", spec, _CLIENT_KEYS)
+    for key in ("customer_identification", "legal_context"):
+        if key not in spec:
+            raise EnvironmentConfigError(f"{path}: {where}: missing key {key!r}")
+    ident = spec["customer_identification"]
+    ok_cbe = isinstance(ident, dict) and set(ident) == {"cbeNumber"}
+    ok_sector = isinstance(ident, dict) and set(ident) == {"sector", "institution"}
+    if not (ok_cbe or ok_sector):
+        raise EnvironmentConfigError(
+            f"{path}: {where}.customer_identification: give {{cbeNumber: ...}} "
+            "or {sector: n, institution: n} (TSS 5.1.1)"
+        )
+    if ok_cbe:
+        ident = {"cbeNumber": str(ident["cbeNumber"])}
+    if ("cert" in spec) != ("key" in spec):
+        raise EnvironmentConfigError(f"{path}: {where}: 'cert' and 'key' go together")
+    if "p12" in spec and "cert" in spec:
+        raise EnvironmentConfigError(f"{path}: {where}: give 'cert'+'key' or 'p12', not both")
+    if "p12" in spec:
+        var = spec.get("p12_password_env")
+        if not var:
+            raise EnvironmentConfigError(
+                f"{path}: {where}: 'p12' needs 'p12_password_env', the name of the environment "
+                "variable holding its password (never the password itself)"
+            )
+        if var not in os.environ:
+            raise EnvironmentConfigError(
+                f"{path}: {where}.p12_password_env: environment variable {var} is not set"
+            )
+    return ClientProfile(
+        role=role,
+        customer_identification=ident,
+        legal_context=str(spec["legal_context"]),
+        cert=_file(path, base, f"{where}.cert", spec.get("cert")),
+        key=_file(path, base, f"{where}.key", spec.get("key")),
+        p12=_file(path, base, f"{where}.p12", spec.get("p12")),
+        p12_password_env=spec.get("p12_password_env"),
+        certificate_org=str(spec["certificate_org"]) if spec.get("certificate_org") else None,
+    )
+
+
+def _person(path: Path, role: str, spec: Any) -> Person:
+    if isinstance(spec, str):
+        spec = {"ssin": spec}
+    if not isinstance(spec, dict) or "ssin" not in spec:
+        raise EnvironmentConfigError(
+            f"{path}: persons.{role}: give a NISS string or {{ssin: ..., replaced_by: ...}}"
+        )
+    refuse_unknown(path, f"persons.{role}: ", spec, _PERSON_KEYS)
+    ssin = _niss_text(path, f"persons.{role}.ssin", spec["ssin"])
+    replaced = spec.get("replaced_by")
+    return Person(
+        role, ssin, _niss_text(path, f"persons.{role}.replaced_by", replaced) if replaced else None
+    )
+
+
+def _niss_text(path: Path, where: str, value: Any) -> str:
+    # Shape only (11 digits, quoted in YAML so leading zeros survive): an environment may hold a
+    # person with a bad checksum on purpose; the checks and the service judge the rest.
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{11}", value):
+        raise EnvironmentConfigError(f"{path}: {where}: {value!r} is not an 11-digit NISS string")
+    return value
+
+
+def timeouts(path: Path, value: Any) -> Timeouts:
+    if value is None:
+        return Timeouts()
+    if not isinstance(value, dict):
+        raise EnvironmentConfigError(f"{path}: timeouts: must be {{connect: s, read: s}}")
+    refuse_unknown(path, "timeouts: ", value, {"connect", "read"})
+    try:
+        result = Timeouts(**{k: float(v) for k, v in value.items()})
+    except (TypeError, ValueError):
+        raise EnvironmentConfigError(f"{path}: timeouts: values must be seconds") from None
+    if result.connect <= 0 or result.read <= 0:
+        raise EnvironmentConfigError(f"{path}: timeouts: values must be positive")
+    return result
+
+
+def not_triggerable(path: Path, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
+        raise EnvironmentConfigError(f"{path}: not_triggerable: must map each code to a reason")
+    return {str(k): v for k, v in value.items()}
+
+
+def check_url(url: str, where: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise EnvironmentConfigError(f"{where}: {url!r} is not an http(s) URL")
