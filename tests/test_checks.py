@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from lxml import etree
 
+from conformance import paths
 from conformance.contract import NS_SOAP11, NS_SOAP12, load_contract
 from conformance.exchange import Exchange
 from conformance.harness.checks import (
@@ -565,3 +566,77 @@ def test_request_factory_builds_a_valid_request(factory):
     payload = soap.read(parse_untrusted(_request(factory).body)).payload
     assert factory.contract.validate(payload) == []
     assert etree.QName(payload).namespace == NS
+
+
+# ---- no false failures: the contract's own valid examples pass every check ----------------------
+
+_EXAMPLES = sorted((paths.xsd_dir() / "examples" / "valid").glob("*.xml"))
+_ANSWERS = [p for p in _EXAMPLES if p.name.startswith(("response_", "fault_"))]
+
+
+def _request_echoed_by(factory: RequestFactory, payload: etree._Element, operation: str):
+    """The request an answer echoes: same customer, ticket, timestamp, legal context, criteria."""
+    ident = payload.find("informationCustomer/customerIdentification")
+    customer = {child.tag: child.text for child in ident} if ident is not None else {}
+    if "sector" in customer:
+        customer = {"sector": int(customer["sector"]), "institution": int(customer["institution"])}
+    client = ClientProfile("x", customer or {"cbeNumber": "0206737484"}, "NEO:UNEMPLOYMENT")
+    groups = payload.find("criteria/dataGroups")
+    data_groups = {g.tag: g.text == "true" for g in groups} if groups is not None else None
+    if operation == "consultEmploymentInfos" and data_groups is None:
+        data_groups = CARDS
+    return factory.build(
+        operation,
+        client,
+        payload.findtext("criteria/ssin") or SSIN,
+        data_groups,
+        legal_context=payload.findtext("legalContext") or "NEO:UNEMPLOYMENT",
+        ticket=payload.findtext("informationCustomer/ticket"),
+        timestamp_sent=payload.findtext("informationCustomer/timestampSent"),
+    )
+
+
+@pytest.mark.parametrize("path", _ANSWERS, ids=[p.stem for p in _ANSWERS])
+def test_valid_examples_pass_every_check(factory, path):
+    from conformance import soap
+
+    body = path.read_bytes()
+    envelope = soap.read(etree.fromstring(body))
+    if envelope.fault is not None:
+        detail = envelope.fault.detail
+        operation = etree.QName(detail).localname.removesuffix("Fault")
+        code = detail.findtext("detail/reasonCode")
+        expectation = Expectation(operation, fault=(None, code))
+        request = _request_echoed_by(factory, detail, operation)
+        status = 500
+    else:
+        payload = envelope.payload
+        operation = etree.QName(payload).localname.removesuffix("Response")
+        requested = payload.findtext("criteria/ssin")
+        expectation = Expectation(
+            operation,
+            status=(payload.findtext("status/value"), payload.findtext("status/code")),
+            requested_ssin=requested,
+            final_ssin=payload.findtext("ssin") or requested,
+        )
+        request = _request_echoed_by(factory, payload, operation)
+        status = 200
+    exchange = Exchange(request, status, {"Content-Type": XML}, body)
+    report = run_checks(exchange, expectation, factory.contract)
+    assert report.passed, _titles(report.failures)
+
+
+_INVALID = sorted(
+    p
+    for p in (paths.xsd_dir() / "examples" / "invalid").glob("*.xml")
+    if p.name.startswith(("response_", "fault_"))
+)
+
+
+@pytest.mark.parametrize("path", _INVALID, ids=[p.stem for p in _INVALID])
+def test_invalid_examples_never_pass(factory, path):
+    body = path.read_bytes()
+    status = 500 if path.name.startswith("fault_") else 200
+    exchange = Exchange(_request(factory), status, {"Content-Type": XML}, body)
+    report = run_checks(exchange, Expectation(None), factory.contract)
+    assert SCHEMA in {f.category for f in report.failures}, _titles(report.failures)
