@@ -151,6 +151,7 @@ class _Controller:
         self.reports: ReportSession | None = None
         self.rows: list[coverage.CoverageRow] | None = None
         self.interrupted = False
+        self.saw_case_files = False
 
     def check_writable(self, *, usage_error: bool) -> None:
         probe = ReportSession(
@@ -187,11 +188,17 @@ class _Controller:
             self.reports = self._report_session()
         self.reports.case_finished(outcome)
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        # Only this plugin collects YAML; under xdist the controller sees refused files only.
+        if report.nodeid.split("::")[0].endswith(collect.SUFFIXES):
+            self.saw_case_files = True
+
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.environment is None:
-            return  # no case ran: the project's own tests, or every case file was refused
+        if self.config.option.collectonly or not (self.environment or self.saw_case_files):
+            return  # nothing ran, or no case at all (e.g. the project's own tests)
         self.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-        self.rows = coverage.rows(self.results, self.environment["not_triggerable"])
+        declared = self.environment["not_triggerable"] if self.environment else {}
+        self.rows = coverage.rows(self.results, declared)
         coverage.write(self.report_dir, self.rows)
         partial = self.config.getoption("conformance_allow_partial")
         if coverage.missing(self.rows) and not partial and session.exitstatus == 0:
@@ -207,9 +214,10 @@ class _Controller:
         terminalreporter.write_line(coverage.verdict_line(self.rows, partial=partial))
 
     def pytest_unconfigure(self) -> None:
-        if self.reports is not None and self.rows is not None:
+        if self.rows is not None:
             # After junitxml wrote its file, so masking covers it too.
-            self.reports.finish([row.as_json() for row in self.rows], self.interrupted)
+            reports = self.reports or self._report_session()
+            reports.finish([row.as_json() for row in self.rows], self.interrupted)
 
     def _report_session(self) -> ReportSession:
         env = self.environment or {}
@@ -218,7 +226,7 @@ class _Controller:
         return ReportSession(
             self.report_dir,
             mask_ssin=bool(self.config.getoption("conformance_mask_ssin")),
-            environment_name=env.get("name", ""),
+            environment_name=env.get("name", self.config.getoption("conformance_env")),
             endpoint=env.get("endpoint", ""),
             client_organisation=env.get("organisation", ""),
             known_ssins=env.get("known_ssins", ()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -105,6 +106,8 @@ def test_a_broken_environment_is_a_clear_collection_error(project: pytest.Pytest
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*missing.yaml: no such environment file*"])
+    rows = json.loads((project.path / "rep" / "coverage.json").read_text())
+    assert {row["outcome"] for row in rows} == {"not-run"}  # still written, every code not run
 
 
 def test_one_environment_per_session_closed_at_the_end(
