@@ -26,6 +26,10 @@ class Defect:
     name: str
     description: str
     apply: Callable[[Policy], Policy]
+    # What a harness failure must say for this defect to count as caught for the right reason
+    # (``conformance selfcheck``): fragments that all appear in one failure entry (title,
+    # Expected/Received, details) of at least one failed case. Names the TSS row or rule broken.
+    failure_signature: tuple[str, ...] = ()
 
 
 def _flags(**changes: object) -> Callable[[Policy], Policy]:
@@ -147,128 +151,175 @@ _ALL = (
         "bis_accepted",
         "BIS numbers are not refused (REG00004 never sent)",
         _flags(refuse_bis=False),
+        failure_signature=("TSS 6.1 REG00004", "[wrong return code]"),
     ),
     Defect(
         "checksum_not_checked",
         "NISS check digits are not verified (MSG00011 never sent for a bad checksum)",
         _flags(check_checksum=False),
+        failure_signature=("TSS 6.1 MSG00011", "[wrong return code]"),
     ),
     Defect(
         "integration_skipped",
         "the integration control is skipped (no MSG00012)",
         _flags(check_integration=False),
+        failure_signature=("TSS 6.1 MSG00012", "[wrong return code]"),
     ),
     Defect(
         "legal_context_not_checked",
         "any legal context is accepted (no MSG00013)",
         _flags(check_legal_context=False),
+        failure_signature=("TSS 6.1 MSG00013", "[wrong return code]"),
     ),
     Defect(
         "canceled_as_unknown",
         "a canceled NISS is answered MSG00005 instead of MSG00007",
         _substitute("MSG00007", "MSG00005"),
+        failure_signature=("TSS 6.1 MSG00007", "[wrong return code]"),
     ),
     Defect(
-        "status_value_mismatch", "status/value does not match status/code", _mutate(_status_value)
+        "status_value_mismatch",
+        "status/value does not match status/code",
+        _mutate(_status_value),
+        failure_signature=("Expected: status/value",),
     ),
     Defect(
         "status_code_mismatch",
         "status/code is not the TSS code of the outcome",
         _mutate(_status_code),
+        failure_signature=("TSS 6", "[wrong return code]"),
     ),
     Defect(
         "status_description_mismatch",
         "status/description is another code's text",
         _mutate(_status_description),
+        failure_signature=("TSS 6.1", ": description"),
     ),
     Defect(
         "echo_information_customer",
         "informationCustomer is not echoed exactly (ticket)",
         _mutate(_echo_customer),
+        failure_signature=("Echo of informationCustomer",),
     ),
     Defect(
-        "echo_legal_context", "legalContext is not echoed exactly", _mutate(_echo_legal_context)
+        "echo_legal_context",
+        "legalContext is not echoed exactly",
+        _mutate(_echo_legal_context),
+        failure_signature=("Echo of legalContext",),
     ),
-    Defect("echo_criteria", "criteria is not echoed exactly", _mutate(_echo_criteria)),
     Defect(
-        "ticket_not_uuid", "informationCBSS/ticketCBSS is not a UUID", _mutate(_ticket_not_uuid)
+        "echo_criteria",
+        "criteria is not echoed exactly",
+        _mutate(_echo_criteria),
+        failure_signature=("Echo of criteria",),
+    ),
+    Defect(
+        "ticket_not_uuid",
+        "informationCBSS/ticketCBSS is not a UUID",
+        _mutate(_ticket_not_uuid),
+        failure_signature=("informationCBSS", "ticketCBSS"),
     ),
     Defect(
         "timestamps_reversed",
         "timestampReceive is after timestampReply",
         _mutate(_timestamps_reversed),
+        failure_signature=("informationCBSS", "timestampReceive <= timestampReply"),
     ),
     Defect(
         "fault_with_http_200",
         "SOAP faults are sent with HTTP 200 instead of 500",
         _flags(fault_http_status=200),
+        failure_signature=("HTTP status of a SOAP fault", "Expected: HTTP 500"),
     ),
     Defect(
         "faultcode_swapped",
         "faultcode is Server where the TSS says Client, and vice versa",
         _flags(swap_faultcode=True),
+        failure_signature=("TSS 6.2", ": faultcode"),
     ),
     Defect(
         "soap12_accepted",
         "SOAP 1.2 envelopes and application/soap+xml are processed",
         _flags(check_soap_version=False),
+        failure_signature=("TSS 6.2 MSG00053",),
     ),
     Defect(
         "soap_action_ignored",
         "a missing or unknown SOAPAction is accepted (no MSG00051)",
         _flags(check_soap_action=False),
+        failure_signature=("TSS 6.2 MSG00051",),
     ),
-    Defect("wrong_path_accepted", "any URL path is served (no MSG00052)", _flags(check_path=False)),
+    Defect(
+        "wrong_path_accepted",
+        "any URL path is served (no MSG00052)",
+        _flags(check_path=False),
+        failure_signature=("TSS 6.2 MSG00052",),
+    ),
     Defect(
         "data_groups_ignored",
         "both employment groups are returned whatever was asked",
         _flags(honour_data_groups=False),
+        failure_signature=("only the requested data groups",),
     ),
     Defect(
         "replaced_not_followed",
         "a replaced NISS is answered for itself, not the final NISS",
         _flags(follow_replaced=False),
+        failure_signature=("replacedSsin",),
     ),
     Defect(
         "replaced_without_indication",
         "a replaced NISS is followed but status/information replacedSsin is missing",
         _flags(indicate_replaced=False),
+        failure_signature=("replacedSsin", "NOTES §4"),
     ),
     Defect(
         "date_month_13",
         "an incomplete date in the result has month 13 (still 10 characters)",
         _mutate(_month_13),
+        failure_signature=("Incomplete date", "month 13"),
     ),
     Defect(
         "unknown_element",
         "the response root ends with an element the XSD does not know",
         _mutate(_unknown_element),
+        failure_signature=("XSD validity", "'processingNode'"),
     ),
     Defect(
-        "wrong_element_order", "legalContext comes before informationCBSS", _mutate(_wrong_order)
+        "wrong_element_order",
+        "legalContext comes before informationCBSS",
+        _mutate(_wrong_order),
+        failure_signature=("XSD validity", "'legalContext'", "'informationCBSS' expected"),
     ),
     Defect(
-        "root_unqualified", "the payload root element has no namespace", _mutate(_root_unqualified)
+        "root_unqualified",
+        "the payload root element has no namespace",
+        _mutate(_root_unqualified),
+        failure_signature=("XSD validity", "global element of", "Received: consult"),
     ),
     Defect(
         "root_wrong_namespace",
         "the payload root element is in the v2 namespace",
         _mutate(_root_wrong_namespace),
+        failure_signature=("XSD validity", "global element of", "ForeignerSituation/v2}"),
     ),
     Defect(
         "client_cert_optional",
         "two-way TLS lets a client without certificate in",
         _flags(require_client_cert=False),
+        failure_signature=("Two-way TLS",),
     ),
     Defect(
         "supplier_failure_as_internal",
         "a failing supplier is reported MSG00003, not MSG00002",
         _substitute("MSG00002", "MSG00003"),
+        failure_signature=("TSS 6.2 MSG00002", "[wrong return code]"),
     ),
     Defect(
         "unknown_as_no_data",
         "an unknown NISS is answered MSG00100 (no data) instead of MSG00005",
         _substitute("MSG00005", "MSG00100"),
+        failure_signature=("TSS 6.1 MSG00005", "[wrong return code]"),
     ),
 )
 
