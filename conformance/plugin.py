@@ -89,7 +89,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
         explicit = config.getoption("conformance_report_dir")
         controller = _Controller(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
-        if explicit:  # a folder that cannot be written stops the run before anything runs
+        # A folder that cannot be written stops the run before anything runs (under xdist the
+        # controller collects nothing, so the arguments tell whether cases will run).
+        if explicit or collect.names_cases(config.args):
             controller.check_writable(usage_error=True)
         config.pluginmanager.register(controller, "conformance-controller")
 

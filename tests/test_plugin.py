@@ -79,6 +79,17 @@ def test_an_unwritable_report_dir_stops_the_run_before_anything_runs(
     assert "collected" not in result.stdout.str()
 
 
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]])
+def test_an_unwritable_default_report_dir_is_caught_too(
+    project: pytest.Pytester, xdist: list[str]
+) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    (project.path / "reports").write_text("a file, not a folder")
+    result = project.runpytest(*_args(project, *xdist))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*report folder*reports cannot be written*"])
+
+
 def test_default_report_dir_is_reports_in_the_working_directory(project: pytest.Pytester) -> None:
     (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
     project.runpytest(*_args(project))

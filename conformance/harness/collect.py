@@ -34,6 +34,16 @@ def is_case_file(path: Path) -> bool:
     return CASES_FOLDER in folders and EXCLUDED_FOLDER not in folders[folders.index(CASES_FOLDER) :]
 
 
+def names_cases(args: list[str]) -> bool:
+    """True when pytest's arguments point at case files (a case file or a ``cases`` folder, or
+    a folder holding one)."""
+    for arg in args:
+        path = Path(arg.split("::")[0]).resolve()
+        if CASES_FOLDER in path.parts or (path / CASES_FOLDER).is_dir() or is_case_file(path):
+            return True
+    return False
+
+
 def register_marker(config: pytest.Config, name: str, help_text: str) -> None:
     """Register a marker once, so ``--strict-markers`` accepts it."""
     known = {line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")}
