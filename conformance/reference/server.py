@@ -51,9 +51,8 @@ class RunningService:
 
     def stop(self) -> None:
         """Stop serving; re-raise, as :class:`ServiceError`, an error of the server thread."""
-        if self._thread.is_alive():
-            self._server.stop()
-            self._thread.join(_STOP_TIMEOUT_S)
+        self._server.stop()  # also closes the socket when the serving thread died early
+        self._thread.join(_STOP_TIMEOUT_S)
         self._audit.close()
         if self._errors:
             raise ServiceError(
