@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
 from conformance.contract import Contract, ContractError, load_contract
@@ -86,8 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
         collect.register_marker(
             config, code, f"cases expecting {code} (TSS {tables.kind_of(code)})"
         )
+    explicit = config.getoption("conformance_report_dir")
+    if explicit:
+        # Hypothesis caches in ./.hypothesis; with a report folder given (conformance run always
+        # gives one) it goes there instead, in every xdist worker too: the working directory may
+        # be read-only or someone else's project.
+        set_hypothesis_home_dir(Path(explicit).resolve() / ".hypothesis")
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
-        explicit = config.getoption("conformance_report_dir")
         controller = _Controller(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
         # A folder that cannot be written stops the run before anything runs (under xdist the
         # controller collects nothing, so the arguments tell whether cases will run).
@@ -140,6 +146,8 @@ def pytest_runtest_makereport(
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     execute.close_runtime(config)
+    if config.getoption("conformance_report_dir"):
+        set_hypothesis_home_dir(None)  # back to Hypothesis's default (in-process runs)
 
 
 class _Controller:

@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import paths
 from conformance.harness import coverage
@@ -107,9 +106,6 @@ def run(args: argparse.Namespace) -> int:
     except ReportDirError as exc:
         print(f"conformance run: {exc}")
         return int(pytest.ExitCode.USAGE_ERROR)
-    # Hypothesis keeps a cache in ./.hypothesis: keep it beside the reports, since the working
-    # directory may be read-only or someone else's project.
-    set_hypothesis_home_dir(report_dir / ".hypothesis")
     coverage_file = report_dir / coverage.COVERAGE_FILE
     coverage_file.unlink(missing_ok=True)  # never show a previous run's verdict
     with tempfile.TemporaryDirectory(prefix="conformance-run-") as tmp:
