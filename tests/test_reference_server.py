@@ -144,3 +144,21 @@ def test_server_thread_error_is_raised_again_on_stop(tmp_path, monkeypatch) -> N
         service.check()
     with pytest.raises(server_module.ServiceError, match="socket exploded"):
         service.stop()
+
+
+def test_concurrent_creators_share_one_pki(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    orgs = [(o.id, o.name) for o in DATASET.organisations.values()]
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(ensure_pki(tmp_path, orgs).ca_cert.read_bytes())
+        )
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 3 and len(set(results)) == 1

@@ -11,6 +11,7 @@ A folder that already holds a complete, valid PKI for the same organisations is 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import ipaddress
 import json
 from collections.abc import Iterable
@@ -66,10 +67,16 @@ def ensure_pki(directory: Path | str, organisations: Iterable[tuple[str, str]]) 
     """The PKI in ``directory`` for ``(org_id, name)`` pairs: reused when valid, else created."""
     directory = Path(directory)
     orgs = dict(organisations)
-    pki = _layout(directory, sorted(orgs))
-    if _reusable(pki):
-        return pki
-    return _generate(directory, orgs)
+    directory.mkdir(parents=True, exist_ok=True)
+    # Several processes (xdist workers, a `conformance serve` beside a run) may share a folder:
+    # one creates it while the others wait, then reuse it.
+    with open(directory / ".pki.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            pki = _layout(directory, sorted(orgs))
+            return pki if _reusable(pki) else _generate(directory, orgs)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _layout(directory: Path, org_ids: list[str]) -> DevPki:
