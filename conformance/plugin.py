@@ -134,13 +134,11 @@ def pytest_runtest_makereport(
         # The case crashed before an outcome (e.g. a request that cannot be built).
         outcome = execute.blank_outcome(item.case)
         outcome.outcome, outcome.failure_text = FAILED, str(report.longrepr)
-    runtime = execute.runtime_for(item.config)
-    mask = Masker(execute.environment_summary(runtime.environment)["known_ssins"])
-    live.attach_outcome(
-        outcome, mask=mask if item.config.getoption("conformance_mask_ssin") else None
-    )
+    summary = execute.environment_summary(execute.runtime_for(item.config).environment)
+    masking = item.config.getoption("conformance_mask_ssin")
+    live.attach_outcome(outcome, mask=Masker(summary["known_ssins"]) if masking else None)
     setattr(report, _WIRE, execute.outcome_to_wire(outcome))
-    setattr(report, _ENV, execute.environment_summary(runtime.environment))
+    setattr(report, _ENV, summary)
     return report
 
 
