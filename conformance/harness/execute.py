@@ -151,6 +151,7 @@ def _request(case: Case, runtime: Runtime, draw: given_block.Draw) -> OutgoingRe
         "wrong_path": lambda: factory.with_path(typed, WRONG_PATH),
         "malformed_xml": lambda: factory.malformed(typed),
         "xsd_invalid": lambda: factory.xsd_invalid(typed),
+        "no_client_cert": lambda: typed,  # the message is faithful; _sender drops the certificate
     }
     return crafts[case.craft]()
 
@@ -175,15 +176,24 @@ def expectation(case: Case, runtime: Runtime, draw: given_block.Draw) -> Expecta
         requested_ssin=draw.ssin,
         final_ssin=final,
         assertions=assertions,
+        tls_refused=bool(expect.get("tls_refused")),
     )
 
 
 def _attempt(case: Case, runtime: Runtime, draw: given_block.Draw) -> _Attempt:
     request = _request(case, runtime, draw)
-    client = runtime.environment.client(draw.client)
+    client = _sender(case, runtime.environment.client(draw.client))
     exchange = runtime.transport.send(request, client)
     report = run_checks(exchange, expectation(case, runtime, draw), runtime.contract)
     return _Attempt(exchange, client, tuple(report.failures), tuple(report.warnings))
+
+
+def _sender(case: Case, client: ClientProfile) -> ClientProfile:
+    """The client as it connects: without any certificate for craft ``no_client_cert``
+    (two-way TLS must refuse it, NOTES §1)."""
+    if case.craft != "no_client_cert":
+        return client
+    return dataclasses.replace(client, cert=None, key=None, p12=None, p12_password_env=None)
 
 
 def _fixed_draw(case: Case, runtime: Runtime) -> given_block.Draw:
@@ -235,13 +245,14 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
         attempt = _attempt(case, runtime, _fixed_draw(case, runtime))
     outcome.duration_s = time.perf_counter() - t0
     outcome.exchanges = [attempt.exchange]
+    outcome.client_role = attempt.client.role  # a generated case may have drawn another client
     outcome.warnings = [_warning_line(w) for w in attempt.warnings]
     if attempt.failures:
         outcome.outcome = FAILED
         outcome.failure_category = attempt.failures[0].category
         outcome.failure_text = format_failure(
             attempt.exchange,
-            list(attempt.failures),
+            [*attempt.failures, *attempt.warnings],
             client=attempt.client,
             seed=outcome.hypothesis_seed,
             ca_bundle=runtime.environment.ca_bundle,
