@@ -215,6 +215,7 @@ def test_the_catalogue_covers_the_binding_errors_and_both_operations() -> None:
         "malformed_xml",
         "xsd_invalid",
         "both_groups_false",
+        "no_client_cert",
     }
     assert {c.operation for c in cases} == {"consultEmploymentInfos", "consultSpecialInfos", "raw"}
     groups = {
@@ -286,3 +287,43 @@ def test_given_persons_come_from_the_environment(data: st.DataObject) -> None:
     assert (draw.person, draw.ssin) == ("cards_and_permits", "90091814606")
     assert draw.data_groups == {"employmentCards": False, "workPermits": True}
     assert draw.ticket is None and draw.timestamp_sent is None
+
+
+TLS_CASE = """\
+cases:
+  - id: no-cert
+    title: no client certificate
+    tss: "NOTES 1"
+    operation: consultEmploymentInfos
+    client: onem
+    request: {person: cards_and_permits}
+%s
+"""
+
+
+@pytest.mark.parametrize(
+    ("lines", "loads"),
+    [
+        ("    craft: no_client_cert\n    expect: {tls_refused: true}", True),
+        ("    expect: {tls_refused: true}", False),  # the refusal needs the craft
+        (
+            "    craft: no_client_cert\n    expect: {status: {value: DATA_FOUND, code: MSG00000}}",
+            False,
+        ),
+        (
+            "    craft: no_client_cert\n"
+            "    expect: {tls_refused: true, status: {value: DATA_FOUND, code: MSG00000}}",
+            False,
+        ),
+    ],
+)
+def test_no_client_cert_craft_goes_with_an_expected_tls_refusal(
+    tmp_path: Path, lines: str, loads: bool
+) -> None:
+    text = TLS_CASE % lines
+    if loads:
+        (case,) = _load(tmp_path, text)
+        assert case.craft == "no_client_cert" and case.expect == {"tls_refused": True}
+        assert case.code is None
+    else:
+        _refusal(tmp_path, text)
