@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from conformance import __version__
 
-# Order is the order of ``conformance --help``.
-COMMANDS: list[str] = ["run", "codes", "report", "serve", "selfcheck"]  # each helper module adds its name here
+# Order is the order of ``conformance --help``; each helper module adds its name here.
+COMMANDS: list[str] = ["run", "codes", "report", "serve", "selfcheck"]
 
 
 def build_parser() -> argparse.ArgumentParser:
