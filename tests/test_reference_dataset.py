@@ -80,6 +80,17 @@ def test_client_roles_are_usable() -> None:
             "replaced_by 91012906810 is not a person",
         ),
         ("organisations: [\n", "not valid YAML"),
+        (
+            "organisations: []\npersons: [{ssin: '85073003328'}]\n"
+            "unregistered_roles: {unknown: '85073003328'}\n",
+            "unregistered_roles.unknown: 85073003328 is a registered person",
+        ),
+        (
+            "organisations: [{id: a, sector: 1, institution: 2, integration: {quality_codes: all}}]"
+            "\npersons: []\nintegrations: []\nclients: {x: {certificate: a, identification: b,"
+            " legal_context: L}}\n",
+            "clients.x: `identification` must be an organisation id",
+        ),
     ],
 )
 def test_loader_errors_name_the_file_and_the_problem(tmp_path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]

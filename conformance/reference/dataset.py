@@ -180,6 +180,9 @@ class _Loader:
                 raise self.fail(f"persons[{i}]", f"NISS {person.ssin} appears twice")
             persons[person.ssin] = person
         unregistered = {str(k): str(v) for k, v in (doc.get("unregistered_roles") or {}).items()}
+        for role, ssin in unregistered.items():
+            if ssin in persons:
+                raise self.fail(f"unregistered_roles.{role}", f"{ssin} is a registered person")
         dataset = Dataset(self.path, orgs, {}, persons, unregistered)
         self.check_references(dataset)
         dataset.clients = {
@@ -295,10 +298,24 @@ class _Loader:
         if not isinstance(raw, dict) or raw.get("certificate") not in orgs:
             raise self.fail(where, "`certificate` must name an organisation id")
         ident = raw.get("identification")
+        if isinstance(ident, str) and ident in orgs:
+            # An organisation id: its CBE number, or its sector/institution when it has none.
+            org = orgs[ident]
+            ident = (
+                {"cbeNumber": org.cbe}
+                if org.cbe
+                else {
+                    "sector": org.sector,
+                    "institution": org.institution,
+                }
+            )
         if not isinstance(ident, dict) or not (
             "cbeNumber" in ident or {"sector", "institution"} <= set(ident)
         ):
-            raise self.fail(where, "`identification` must be {cbeNumber} or {sector, institution}")
+            raise self.fail(
+                where,
+                "`identification` must be an organisation id, {cbeNumber} or {sector, institution}",
+            )
         if not raw.get("legal_context"):
             raise self.fail(where, "needs a `legal_context`")
         return ClientRole(str(raw["certificate"]), dict(ident), str(raw["legal_context"]))
