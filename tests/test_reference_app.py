@@ -171,3 +171,9 @@ def test_chunked_body_is_read(reference_service) -> None:  # type: ignore[no-unt
     with session_for(service) as session:
         response = session.post(service.url, data=chunks(), headers=GOOD.headers, timeout=10)
     assert parse_untrusted(response.content).findtext(".//status/code") == "MSG00000"
+
+
+def test_action_parameter_of_text_xml_is_not_a_soap_action(reference_service) -> None:  # type: ignore[no-untyped-def]
+    action = CONTRACT.operations["consultEmploymentInfos"].soap_action
+    headers = {"Content-Type": f'text/xml; charset=utf-8; action="{action}"'}
+    assert reason_of(post(reference_service(), GOOD.body, headers)) == "MSG00051"

@@ -161,3 +161,16 @@ def test_defect_changes_behaviour(name: str, faithful, pki_dir, tmp_path) -> Non
             payload = parse_untrusted(response.content).find(f"{{{NS_SOAP11}}}Body")[0]  # type: ignore[index]
             assert CONTRACT.validate(payload) != []
     assert observed != expected
+
+
+def test_soap_action_ignored_still_needs_a_request_body(pki_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with start_in_thread(
+        pki_dir=pki_dir, audit_log=tmp_path / "audit.jsonl", defect="soap_action_ignored"
+    ) as service:
+        body = b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x/></e:Body></e:Envelope>'
+        with session_for(service) as session:
+            response = session.post(
+                service.url, data=body, headers={"Content-Type": "text/xml"}, timeout=10
+            )
+    assert response.status_code == 500
+    assert parse_untrusted(response.content).findtext(".//reasonCode") == "MSG00004"

@@ -195,8 +195,11 @@ class ReferenceApp:
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:
             return str(environ["HTTP_SOAPACTION"])
-        # SOAP 1.2 carries the action in the content type; read only when 1.2 is let through.
-        for param in environ.get("CONTENT_TYPE", "").split(";")[1:]:
+        media, *params = environ.get("CONTENT_TYPE", "").split(";")
+        if media.strip().lower() != "application/soap+xml":
+            return ""  # SOAP 1.1: only the SOAPAction header counts
+        # SOAP 1.2 carries the action in the content type (reached only when 1.2 is let through).
+        for param in params:
             key, _, value = param.strip().partition("=")
             if key.lower() == "action":
                 return value
@@ -209,7 +212,8 @@ class ReferenceApp:
 
     def _validated(self, ex: _Exchange, payload: etree._Element, *, by_certificate: bool) -> Reply:
         op = ex.operation
-        assert op is not None
+        if op is None:  # only when the SOAPAction is not checked: the body must tell
+            raise Refusal("MSG00004", "the body is the request of no operation")
         qname = etree.QName(payload)
         if (qname.namespace, qname.localname) != (self.contract.namespace, op.request):
             raise Refusal("MSG00004", f"{qname.localname} is not the request of {op.name}")
