@@ -162,3 +162,10 @@ def test_concurrent_creators_share_one_pki(tmp_path) -> None:  # type: ignore[no
     for thread in threads:
         thread.join()
     assert len(results) == 3 and len(set(results)) == 1
+
+
+def test_temporary_folder_is_removed_on_stop() -> None:
+    service = start_in_thread(tls=True)
+    assert service.pki is not None and service.audit_log.parent == service.pki.directory.parent
+    service.stop()
+    assert not service.audit_log.parent.exists()

@@ -13,6 +13,7 @@ the one ``customerIdentification`` designates (see ``app.py``).
 from __future__ import annotations
 
 import logging
+import shutil
 import ssl
 import tempfile
 import threading
@@ -48,12 +49,15 @@ class RunningService:
     _thread: threading.Thread = field(repr=False)
     _audit: AuditLog = field(repr=False)
     _errors: list[BaseException] = field(default_factory=list, repr=False)
+    _workdir: Path | None = field(default=None, repr=False)  # ours to delete on stop()
 
     def stop(self) -> None:
         """Stop serving; re-raise, as :class:`ServiceError`, an error of the server thread."""
         self._server.stop()  # also closes the socket when the serving thread died early
         self._thread.join(_STOP_TIMEOUT_S)
         self._audit.close()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
         if self._errors:
             raise ServiceError(
                 f"the reference server thread failed: {self._errors[0]!r}"
@@ -87,7 +91,11 @@ def start_in_thread(
     audit_log: Path | str | None = None,
     defect: str | None = None,
 ) -> RunningService:
-    """Start the reference service; port 0 picks a free port. Stop it with ``.stop()``."""
+    """Start the reference service; port 0 picks a free port. Stop it with ``.stop()``.
+
+    Without ``audit_log`` (or, with TLS, without ``pki_dir``) the log (or PKI) goes to a
+    temporary folder that ``stop()`` deletes.
+    """
     data = dataset if isinstance(dataset, Dataset) else Dataset.load(dataset)
     policy = _policy(defect)
     workdir: Path | None = None
@@ -108,6 +116,8 @@ def start_in_thread(
         server.prepare()
     except BaseException:
         audit.close()
+        if workdir is not None:
+            shutil.rmtree(workdir, ignore_errors=True)
         raise
     bound_host, bound_port = server.bind_addr[:2]
     scheme = "https" if tls else "http"
@@ -127,6 +137,7 @@ def start_in_thread(
         _thread=thread,
         _audit=audit,
         _errors=errors,
+        _workdir=workdir,
     )
 
 
