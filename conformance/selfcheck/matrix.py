@@ -112,8 +112,8 @@ def terminal_lines(matrix: KillMatrix) -> list[str]:
     lines = ["Kill matrix", f"  {'defect':{width}}  {'verdict':28} first case naming the problem"]
     for row in matrix.rows:
         first = next((f for f in row.caught_by if f.case_id in row.matched), None)
-        shown = f"{first.case_id}: {first.title}" if first else _why_not(row)
-        lines.append(f"  {row.name:{width}}  {row.verdict:28} {shown}")
+        shown = f"{first.case_id}: {first.evidence(row.signature)}" if first else _why_not(row)
+        lines.append(f"  {row.name:{width}}  {row.verdict:28} {_cut(shown)}")
     lines.append(summary_line(matrix))
     return lines
 
@@ -166,6 +166,7 @@ def as_json(matrix: KillMatrix, report_dir: Path) -> dict[str, Any]:
                         "case_id": f.case_id,
                         "title": f.title,
                         "signature_matched": f.case_id in row.matched,
+                        "evidence": f.evidence(row.signature),
                     }
                     for f in row.caught_by
                 ],
@@ -193,7 +194,11 @@ def render_markdown(matrix: KillMatrix, report_dir: Path) -> str:
     ]
     lines += [f"  - {problem}" for problem in clean_problems(clean)]
     lines += [f"- {summary_line(matrix)}", ""]
-    lines += ["| defect | verdict | signature | caught by (case: failure title) |"]
+    lines += [
+        "✓: the failure entry matching the signature; ✗: a failed case not naming it (its title).",
+        "",
+    ]
+    lines += ["| defect | verdict | signature | caught by |"]
     lines += ["| --- | --- | --- | --- |"]
     for row in matrix.rows:
         lines.append(
@@ -207,12 +212,18 @@ def _cases_cell(row: DefectRow) -> str:
     if row.verdict == BROKEN:
         return _cell("; ".join(row.run.problems))
     shown = [
-        ("✓ " if f.case_id in row.matched else "✗ ") + f"`{f.case_id}`: {_cell(f.title)}"
+        f"✓ `{f.case_id}`: {_cell(f.evidence(row.signature) or '')}"
+        if f.case_id in row.matched
+        else f"✗ `{f.case_id}`: {_cell(f.title)}"
         for f in row.caught_by[:_MD_CASES]
     ]
     if len(row.caught_by) > _MD_CASES:
         shown.append(f"… and {len(row.caught_by) - _MD_CASES} more (see {JSON_FILE})")
     return "<br>".join(shown) or "-"
+
+
+def _cut(text: str, width: int = 160) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _cell(text: str) -> str:

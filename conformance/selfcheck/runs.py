@@ -46,9 +46,18 @@ class CaseFailure:
 
     def matches(self, signature: Sequence[str]) -> bool:
         """True when every fragment of ``signature`` appears in one and the same entry."""
-        return bool(signature) and any(
-            all(fragment in entry for fragment in signature) for entry in self.entries
-        )
+        return self.evidence(signature) is not None
+
+    def evidence(self, signature: Sequence[str]) -> str | None:
+        """The first entry holding every fragment of ``signature``, on one line (None if none):
+        what a reader checks to judge that the failure names the real problem."""
+        if not signature:
+            return None
+        for entry in self.entries:
+            if all(fragment in entry for fragment in signature):
+                head, *rest = entry.splitlines()
+                return "; ".join([_ENTRY.sub("", head, count=1), *rest])
+        return None
 
 
 @dataclass

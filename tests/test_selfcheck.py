@@ -1,0 +1,265 @@
+"""conformance selfcheck: the kill matrix logic on synthetic runs, and the real self-check
+(clean reference passes; every deliberate defect caught by a failure naming the problem)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.cli import main
+from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import ECHO, WRONG_CODE, CheckFailure
+from conformance.harness.failures import format_failure
+from conformance.reference import defects
+from conformance.reference.defects import DEFECTS
+from conformance.reports.session import JUNIT_FILE
+from conformance.selfcheck import SUBDIR, run_selfcheck
+from conformance.selfcheck import matrix as km
+from conformance.selfcheck.runs import CLEAN, CaseFailure, RunResult, entries, read_junit, run_one
+
+SIGNATURE = ("TSS 6.1 MSG00007", "[wrong return code]")
+
+
+def _formatter_text(*failures: CheckFailure) -> str:
+    """A real failure text: the one formatter, with a response and a reproduction block."""
+    request = OutgoingRequest("https://127.0.0.1:1/x", b"<a/>", {"SOAPAction": '"x"'})
+    exchange = Exchange(request, 200, {"Content-Type": "text/xml"}, b"<r>MSG00007 Echo</r>")
+    return format_failure(exchange, list(failures), client=None)
+
+
+WRONG = CheckFailure("TSS 6.1 MSG00007", "NO_RESULT/MSG00007", "NO_RESULT/MSG00005", WRONG_CODE)
+ECHOED = CheckFailure("Echo of legalContext (TSS 5.2.2)", "<a/>", "<b/>", ECHO)
+
+
+# ---- reading one run ---------------------------------------------------------------------------
+
+
+def test_entries_are_the_checks_words_only() -> None:
+    warning = CheckFailure("Echo of criteria", "x", "y", ECHO, warning=True)
+    text = _formatter_text(WRONG, ECHOED, warning)
+    found = entries(text)
+    assert len(found) == 2  # not the warning, the response nor the curl block
+    assert found[0].splitlines() == [
+        "1. TSS 6.1 MSG00007 [wrong return code]",
+        "Expected: NO_RESULT/MSG00007",
+        "Received: NO_RESULT/MSG00005",
+    ]
+    failure = CaseFailure("c", text.splitlines()[0], found)
+    assert failure.matches(SIGNATURE)
+    assert failure.evidence(SIGNATURE) == (
+        "TSS 6.1 MSG00007 [wrong return code]; Expected: NO_RESULT/MSG00007; "
+        "Received: NO_RESULT/MSG00005"
+    )
+    # Fragments must meet in ONE entry; the response body and warnings never count.
+    assert not failure.matches(("MSG00007", "Echo of legalContext"))
+    assert not failure.matches(("Echo of criteria",))
+    assert not failure.matches(())
+
+
+def _junit(path: Path, *cases: str) -> Path:
+    path.write_text(
+        f'<testsuites><testsuite name="pytest">{"".join(cases)}</testsuite></testsuites>',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _failed(case_id: str, text: str) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
+    title = quoteattr(text.splitlines()[0])
+    return (
+        f'<testcase name="{case_id}"><failure message={title}>{escape(text)}</failure></testcase>'
+    )
+
+
+def test_read_junit_tells_check_failures_from_crashes_and_errors(tmp_path: Path) -> None:
+    path = _junit(
+        tmp_path / JUNIT_FILE,
+        '<testcase name="ok"/>',
+        '<testcase name="skip"><skipped message="not triggerable"/></testcase>',
+        _failed("caught", _formatter_text(WRONG)),
+        _failed("crash", "Traceback (most recent call last):\n  KeyError: 'x'"),
+        '<testcase name="cases.x"><error message="collection failure">boom</error></testcase>',
+    )
+    result = RunResult("d", tmp_path)
+    read_junit(path, result)
+    assert result.passed == 1
+    assert [f.case_id for f in result.failures] == ["caught"]
+    assert result.failures[0].title == "FAILED: TSS 6.1 MSG00007 [wrong return code]"
+    assert result.problems == [
+        "crash: crashed: Traceback (most recent call last):",
+        "cases.x: error: collection failure",
+    ]
+    missing = RunResult("d", tmp_path)
+    read_junit(tmp_path / "absent.xml", missing)
+    assert missing.broken and "no absent.xml written" in missing.problems[0]
+
+
+# ---- verdicts and exit code --------------------------------------------------------------------
+
+
+def _run(
+    name: str, *failures: CaseFailure, exit_code: int = 1, problems: tuple[str, ...] = ()
+) -> RunResult:
+    return RunResult(name, Path("/r") / name, exit_code, 1.0, 10, list(failures), list(problems))
+
+
+CAUGHT_BY = CaseFailure(
+    "msg00007-canceled", "FAILED: TSS 6.1 MSG00007", entries(_formatter_text(WRONG))
+)
+UNRELATED = CaseFailure("echo", "FAILED: Echo", entries(_formatter_text(ECHOED)))
+CLEAN_RUN = _run(CLEAN, exit_code=0)
+
+
+@pytest.mark.parametrize(
+    ("run", "verdict"),
+    [
+        (_run("d", CAUGHT_BY, UNRELATED), km.CAUGHT),
+        (_run("d", UNRELATED), km.UNRELATED),
+        (_run("d", exit_code=0), km.SURVIVED),
+        # A broken run proves nothing, even with a matching failure in it.
+        (_run("d", CAUGHT_BY, problems=("timed out after 1 s",)), km.BROKEN),
+    ],
+)
+def test_judge(run: RunResult, verdict: str) -> None:
+    row = km.judge("d", "desc", SIGNATURE, run)
+    assert row.verdict == verdict
+    if verdict == km.CAUGHT:
+        assert row.matched == ("msg00007-canceled",)
+        assert row.caught_by[0] is CAUGHT_BY  # the case naming the problem comes first
+
+
+def _matrix(clean: RunResult, *verdict_runs: RunResult) -> km.KillMatrix:
+    rows = [km.judge(r.name, "desc", SIGNATURE, r) for r in verdict_runs]
+    return km.KillMatrix(clean, rows, 3.0)
+
+
+def test_exit_code_zero_only_when_clean_passes_and_every_defect_is_caught() -> None:
+    caught = _run("a", CAUGHT_BY)
+    assert km.exit_code(_matrix(CLEAN_RUN, caught)) == 0
+    assert km.exit_code(_matrix(CLEAN_RUN, caught, _run("b", exit_code=0))) == 1  # survivor
+    assert km.exit_code(_matrix(CLEAN_RUN, caught, _run("b", UNRELATED))) == 1
+    assert km.exit_code(_matrix(CLEAN_RUN, _run("b", problems=("x",)))) == 1
+    failing_clean = _run(CLEAN, UNRELATED)
+    assert km.exit_code(_matrix(failing_clean, caught)) == 1
+    assert km.clean_problems(failing_clean) == ["echo: FAILED: Echo"]
+    # Exit 1 without a failed case (e.g. a TSS code not exercised) is a failing clean run too.
+    incomplete = _run(CLEAN, exit_code=1)
+    assert km.exit_code(_matrix(incomplete, caught)) == 1
+    assert "exited 1" in km.clean_problems(incomplete)[0]
+
+
+def test_matrix_files_and_terminal_lines(tmp_path: Path) -> None:
+    matrix = _matrix(CLEAN_RUN, _run("a", CAUGHT_BY, UNRELATED), _run("b", exit_code=0))
+    json_path, md_path = km.write(matrix, tmp_path)
+    data = json.loads(json_path.read_text(encoding="utf-8"))
+    assert data["ok"] is False and data["clean"]["passed"] is True
+    assert data["summary"] == {
+        "defects": 2,
+        km.CAUGHT: 1,
+        km.UNRELATED: 0,
+        km.SURVIVED: 1,
+        km.BROKEN: 0,
+    }
+    first = data["defects"][0]
+    assert first["verdict"] == km.CAUGHT and first["signature"] == list(SIGNATURE)
+    assert first["caught_by"][0]["signature_matched"] is True
+    assert "Received: NO_RESULT/MSG00005" in first["caught_by"][0]["evidence"]
+    assert first["caught_by"][1] == {
+        "case_id": "echo",
+        "title": "FAILED: Echo",
+        "signature_matched": False,
+        "evidence": None,
+    }
+    markdown = md_path.read_text(encoding="utf-8")
+    assert "| `a`<br>desc | caught |" in markdown and "| `b`<br>desc | survived |" in markdown
+    lines = km.terminal_lines(matrix)
+    assert any(line.split()[:2] == ["b", "survived"] for line in lines)
+    assert lines[-1].startswith("selfcheck: clean reference passed; 1/2 defects caught")
+
+
+# ---- the registry and the command --------------------------------------------------------------
+
+
+def test_every_defect_has_a_signature() -> None:
+    assert len(DEFECTS) >= 25
+    for defect in DEFECTS.values():
+        assert defect.failure_signature and all(defect.failure_signature), defect.name
+
+
+def test_list_and_unknown_defect(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["selfcheck", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in DEFECTS) and "signature: " in listed
+    assert main(["selfcheck", "--report-dir", str(tmp_path), "--defect", "nope"]) == 4
+    assert "unknown defect(s) nope" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="known:"):
+        run_selfcheck(tmp_path, ["nope"])
+
+
+def test_a_run_over_its_timeout_is_broken(tmp_path: Path) -> None:
+    result = run_one(CLEAN, tmp_path, tmp_path / "out.txt", timeout_s=0.05)
+    assert result.exit_code is None and result.broken
+    assert "timed out" in result.problems[0]
+
+
+@pytest.mark.slow
+def test_a_refused_case_file_is_a_broken_run_not_a_kill(tmp_path: Path) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "bad.yaml").write_text("cases:\n  - id: x\n", encoding="utf-8")
+    result = run_one(
+        "canceled_as_unknown", tmp_path / "r", tmp_path / "o.txt", timeout_s=120, cases=cases
+    )
+    row = km.judge("canceled_as_unknown", "", SIGNATURE, result)
+    assert row.verdict == km.BROKEN and not result.failures
+    assert any("error" in problem for problem in result.problems)
+
+
+@pytest.mark.slow
+def test_a_signature_the_failures_do_not_name_is_not_a_kill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = DEFECTS["canceled_as_unknown"]
+    wrong = type(real)(real.name, real.description, real.apply, ("Echo of criteria",))
+    monkeypatch.setitem(defects.DEFECTS, real.name, wrong)
+    matrix = run_selfcheck(tmp_path, [real.name], progress=lambda line: None)
+    (row,) = matrix.rows
+    assert row.verdict == km.UNRELATED and [f.case_id for f in row.caught_by] == [
+        "msg00007-canceled"
+    ]
+    assert matrix.clean_passed and km.exit_code(matrix) == 1
+
+
+# ---- the real self-check -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_selfcheck_clean_reference_passes_and_every_defect_is_caught(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "selfcheck", "--report-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    data = json.loads((tmp_path / km.JSON_FILE).read_text(encoding="utf-8"))
+    assert data["ok"] is True and data["clean"]["passed"] is True
+    assert data["clean"]["cases_passed"] > 0 and data["clean"]["problems"] == []
+    assert [d["name"] for d in data["defects"]] == list(DEFECTS)
+    for defect in data["defects"]:
+        assert defect["verdict"] == km.CAUGHT, defect
+        evidence = [c["evidence"] for c in defect["caught_by"] if c["signature_matched"]]
+        assert evidence and all(
+            all(fragment in e for fragment in DEFECTS[defect["name"]].failure_signature)
+            for e in evidence
+        )
+        assert (tmp_path / SUBDIR / defect["name"] / JUNIT_FILE).is_file()
+    assert (tmp_path / km.MD_FILE).is_file() and (tmp_path / "coverage.json").is_file()
+    assert f"{len(DEFECTS)}/{len(DEFECTS)} defects caught" in done.stdout
