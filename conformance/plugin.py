@@ -186,9 +186,9 @@ class _Controller:
             return
         outcome: CaseOutcome = execute.outcome_from_wire(wire)
         self.environment = self.environment or getattr(report, _ENV)
-        reason = self.environment["not_triggerable"].get(outcome.code, "")
-        if outcome.outcome != NOT_TRIGGERABLE:
-            reason = ""
+        reason = ""
+        if outcome.outcome == NOT_TRIGGERABLE and isinstance(report.longrepr, tuple):
+            reason = str(report.longrepr[2]).removeprefix("Skipped: ")  # the skip message
         self.results.append(
             coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
         )

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from conformance import niss, paths, tables
 from conformance.harness import given as given_block
-from conformance.harness.cases import Case, CaseFileError, load_file
+from conformance.harness.cases import Case, CaseFileError, Roles, load_file
 
 CLIENTS = {"onem", "onem_inspection", "cards_only"}
 PERSONS = {"cards_and_permits", "unknown", "no_data"}
@@ -327,3 +327,32 @@ def test_no_client_cert_craft_goes_with_an_expected_tls_refusal(
         assert case.code is None
     else:
         _refusal(tmp_path, text)
+
+
+def test_a_vocabulary_role_the_environment_lacks_is_kept_as_unmapped(tmp_path: Path) -> None:
+    vocabulary = Roles(frozenset({"onem", "onem_secondary"}), frozenset({"canceled", "no_data"}))
+    path = tmp_path / "cases.yaml"
+    path.write_text(
+        GOOD.replace(
+            "client: onem\n    request:\n      person: cards",
+            "client: onem_secondary\n    request:\n      person: cards",
+        )
+    )
+    found, *_ = load_file(
+        path, codes=set(tables.all_codes()), clients=CLIENTS, persons=PERSONS, vocabulary=vocabulary
+    )
+    assert found.unmapped == ("client role 'onem_secondary'",)
+    path.write_text(
+        GOOD.replace(
+            "client: onem\n    request:\n      person: cards",
+            "client: onem_secundary\n    request:\n      person: cards",
+        )
+    )
+    with pytest.raises(CaseFileError, match="unknown client role 'onem_secundary'"):
+        load_file(
+            path,
+            codes=set(tables.all_codes()),
+            clients=CLIENTS,
+            persons=PERSONS,
+            vocabulary=vocabulary,
+        )

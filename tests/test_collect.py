@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.server
 import json
 import pickle
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -261,6 +262,35 @@ def test_table_any_accepts_a_technical_fault_but_not_a_business_code_as_fault(
         result.stdout.fnmatch_lines(
             ["*FAILED: TSS 6.1 MSG00005: a business code is an in-band status*"]
         )
+
+
+def test_a_role_the_environment_does_not_map_is_not_triggerable_not_refused(
+    project: pytest.Pytester,
+) -> None:
+    # `no_data` is a role of docs/ARCHITECTURE.md that this environment does not map.
+    _write(
+        project,
+        "a.yaml",
+        "cases:\n" + case("mapped") + case("gap", code="MSG00100", person="no_data"),
+    )
+    result = project.runpytest("cases", "-rs", *_args(project))
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*MSG00100 not triggerable in this environment: the environment maps no person*"]
+    )
+    rows = {r["code"]: r for r in json.loads((project.path / "rep" / "coverage.json").read_text())}
+    gap = rows["MSG00100"]
+    assert gap["outcome"] == "not-run" and "no person role 'no_data'" in gap["reason"]
+
+
+def test_the_shipped_catalogue_collects_under_a_partial_environment(
+    project: pytest.Pytester,
+) -> None:
+    from conformance import paths
+
+    result = project.runpytest(str(paths.cases_dir()), "--collect-only", "-q", *_args(project))
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()[-2000:]
+    assert re.search(r"^\d+ tests collected in", result.stdout.str(), re.MULTILINE)
 
 
 def test_cases_are_plain_picklable_data(tmp_path: Path) -> None:

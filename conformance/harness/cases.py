@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,9 @@ class Case:
     markers: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
+    # Vocabulary roles (docs/ARCHITECTURE.md) this environment does not map, e.g.
+    # ("person role 'supplier_failure'",): the case is reported not triggerable, never refused.
+    unmapped: tuple[str, ...] = ()
 
     @property
     def code(self) -> str | None:
@@ -149,17 +152,28 @@ def _schema_error(path: Path, data: Any, marks: Mapping[tuple[Any, ...], int]) -
     raise CaseFileError(path, _line(marks, at), f"{message} (at {where})")
 
 
+@dataclass(frozen=True)
+class Roles:
+    """Role names: the ones an environment maps, or the shared vocabulary."""
+
+    clients: frozenset[str]
+    persons: frozenset[str]
+
+
 def load_file(
     path: Path | str,
     *,
     codes: Collection[str],
     clients: Collection[str],
     persons: Collection[str],
+    vocabulary: Roles | None = None,
 ) -> list[Case]:
     """Read and check one case file; raise :class:`CaseFileError` on the first problem.
 
     ``codes`` are the TSS return codes (``tables.all_codes()``); ``clients`` and ``persons``
-    the roles the environment maps.
+    the roles the environment maps. A role outside them is refused (a typo), unless it belongs to
+    ``vocabulary`` (the roles of docs/ARCHITECTURE.md): an environment need not map every role,
+    and such a case is kept with :attr:`Case.unmapped` set.
     """
     path = Path(path)
     data, marks = _read(path)
@@ -176,8 +190,8 @@ def load_file(
                 path, case.line, f"duplicate case id {case.id!r} (first at line {seen[case.id]})"
             )
         seen[case.id] = case.line
-        _check_refs(path, case, raw, at, marks, codes, clients, persons)
-        cases.append(case)
+        unmapped = _check_refs(path, case, raw, at, marks, codes, clients, persons, vocabulary)
+        cases.append(replace(case, unmapped=unmapped) if unmapped else case)
     return cases
 
 
@@ -228,7 +242,8 @@ def _check_refs(
     codes: Collection[str],
     clients: Collection[str],
     persons: Collection[str],
-) -> None:
+    vocabulary: Roles | None,
+) -> tuple[str, ...]:
     for kind in ("status", "fault"):
         code = raw["expect"].get(kind, {}).get("code")
         if code is not None and code not in codes:
@@ -240,12 +255,21 @@ def _check_refs(
     checks.append(("person", persons, (*at, "given", "person"), list(given.get("person") or ())))
     if case.request.get("person"):
         checks.append(("person", persons, (*at, "request", "person"), [case.request["person"]]))
+    unmapped: list[str] = []
     for what, known, where, roles in checks:
+        shared: frozenset[str] = frozenset()
+        if vocabulary is not None:
+            shared = vocabulary.clients if what == "client" else vocabulary.persons
         for index, role in enumerate(roles):
-            if role not in known:
-                line = _line(marks, (*where, index)) or _line(marks, where)
-                raise CaseFileError(
-                    path,
-                    line,
-                    f"unknown {what} role {role!r} (known: {', '.join(sorted(known))})",
-                )
+            if role in known:
+                continue
+            if role in shared:
+                unmapped.append(f"{what} role {role!r}")
+                continue
+            line = _line(marks, (*where, index)) or _line(marks, where)
+            raise CaseFileError(
+                path,
+                line,
+                f"unknown {what} role {role!r} (known: {', '.join(sorted({*known, *shared}))})",
+            )
+    return tuple(dict.fromkeys(unmapped))

@@ -10,6 +10,7 @@ Only public pytest API is used (no ``_pytest.*``), and an item holds nothing but
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pytest
 
 from conformance import tables
 from conformance.harness import execute
-from conformance.harness.cases import Case, CaseFileError, load_file
+from conformance.harness.cases import Case, CaseFileError, Roles, load_file
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
 
 CASES_FOLDER = "cases"
@@ -32,6 +33,21 @@ def is_case_file(path: Path) -> bool:
         return False
     folders = path.parent.parts
     return CASES_FOLDER in folders and EXCLUDED_FOLDER not in folders[folders.index(CASES_FOLDER) :]
+
+
+@functools.cache
+def role_vocabulary() -> Roles | None:
+    """The shared roles (docs/ARCHITECTURE.md), as the shipped reference dataset tags them.
+
+    A role outside an environment but inside this vocabulary is not a typo: the environment
+    simply cannot play it (e.g. acceptance has no simulated supplier failure)."""
+    from conformance.reference.dataset import Dataset, DatasetError
+
+    try:
+        dataset = Dataset.load(None)
+    except DatasetError:
+        return None  # no vocabulary: every role the environment lacks is refused
+    return Roles(frozenset(dataset.client_roles()), frozenset(dataset.person_roles()))
 
 
 def names_cases(args: list[str]) -> bool:
@@ -65,6 +81,7 @@ class CaseFile(pytest.File):
                 codes=set(tables.all_codes()),
                 clients=set(environment.clients),
                 persons=set(environment.persons),
+                vocabulary=role_vocabulary(),
             )
         except CaseFileError as exc:
             # One refused file must not stop the others (a run still reports every other case).
@@ -90,8 +107,8 @@ class CaseItem(pytest.Item):
         runtime = execute.runtime_for(self.config)
         self.outcome = execute.run_case(self.case, runtime, seed=_seed(self.config))
         if self.outcome.outcome == NOT_TRIGGERABLE:
-            reason = runtime.environment.not_triggerable.get(self.case.code or "", "")
-            pytest.skip(f"{self.case.code} not triggerable in this environment: {reason}")
+            reason = execute.not_triggerable_reason(self.case, runtime.environment)
+            pytest.skip(f"{self.case.code or 'case'} not triggerable in this environment: {reason}")
         if self.outcome.outcome == FAILED:
             pytest.fail(self.outcome.failure_text, pytrace=False)
 

@@ -231,11 +231,30 @@ def blank_outcome(case: Case) -> CaseOutcome:
     )
 
 
+def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
+    """Why ``case`` cannot run here: its code is declared not triggerable, or the environment
+    maps none of the roles it needs (docs/ARCHITECTURE.md roles). None when it can run."""
+    declared = environment.not_triggerable.get(case.code or "")
+    if declared:
+        return declared
+    missing = []
+    if not case.given or not case.given.get("client"):
+        missing += [] if case.client in environment.clients else [f"client role {case.client!r}"]
+    elif not set(case.given["client"]) & set(environment.clients):
+        missing.append(f"any of the client roles {', '.join(case.given['client'])}")
+    person = case.request.get("person")
+    if person and person not in environment.persons:
+        missing.append(f"person role {person!r}")
+    roles = (case.given or {}).get("person")
+    if roles and "ssin" not in (case.given or {}) and not set(roles) & set(environment.persons):
+        missing.append(f"any of the person roles {', '.join(roles)}")
+    return f"the environment maps no {' and no '.join(missing)}" if missing else None
+
+
 def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> CaseOutcome:
     """Run ``case`` and return its outcome (never raises for a failing endpoint)."""
     outcome = blank_outcome(case)
-    reason = runtime.environment.not_triggerable.get(case.code or "")
-    if reason:
+    if not_triggerable_reason(case, runtime.environment):
         outcome.outcome = NOT_TRIGGERABLE
         return outcome
     t0 = time.perf_counter()
@@ -275,6 +294,7 @@ def _run_property(
     used_seed = seed if seed is not None else random.SystemRandom().getrandbits(64)
     outcome.hypothesis_seed = str(used_seed)
     persons = {role: p.ssin for role, p in runtime.environment.persons.items()}
+    clients = set(runtime.environment.clients)
     last: list[_Attempt] = []
     failing: list[_Attempt] = []
 
@@ -288,7 +308,7 @@ def _run_property(
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     @hypothesis_seed(used_seed)
-    @given(given_block.strategy(case, persons))
+    @given(given_block.strategy(case, persons, clients))
     def prop(draw: given_block.Draw) -> None:
         attempt = _attempt(case, runtime, draw)
         last[:] = [attempt]

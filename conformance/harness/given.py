@@ -67,17 +67,25 @@ def _data_groups(case: Case) -> st.SearchStrategy[Mapping[str, bool] | None]:
     return st.just(dict(groups))
 
 
-def strategy(case: Case, persons: Mapping[str, str]) -> st.SearchStrategy[Draw]:
-    """Draw request inputs for ``case``; ``persons`` maps person roles to their NISS."""
+def strategy(
+    case: Case, persons: Mapping[str, str], clients: Collection[str] | None = None
+) -> st.SearchStrategy[Draw]:
+    """Draw request inputs for ``case``; ``persons`` maps person roles to their NISS and
+    ``clients`` names the client roles the environment maps (None: all of the case's).
+
+    Role lists are cut to the roles the environment maps (``execute.not_triggerable_reason``
+    skips a case left with none)."""
     given = case.given or {}
-    clients = st.sampled_from(sorted(case.client_roles))
+    usable = [c for c in case.client_roles if clients is None or c in clients]
+    client_roles = st.sampled_from(sorted(usable))
     # given.ssin and given.person together: either a generated NISS or a test person.
     choices: list[st.SearchStrategy[tuple[str | None, str | None]]] = []
     if "ssin" in given:
         generated = _ssin_strategy(given["ssin"], set(persons.values()))
         choices.append(generated.map(lambda s: (None, s)))
     if "person" in given or "ssin" not in given:
-        roles = sorted(given.get("person") or [case.request["person"]])
+        wanted = given.get("person") or [case.request["person"]]
+        roles = sorted(r for r in wanted if r in persons)
         choices.append(st.sampled_from(roles).map(lambda r: (r, persons[r])))
     people = st.one_of(choices)
     tickets = strategies.tickets() if given.get("ticket") else _text(case.request.get("ticket"))
@@ -95,7 +103,7 @@ def strategy(case: Case, persons: Mapping[str, str]) -> st.SearchStrategy[Draw]:
             ticket=ticket,
             timestamp_sent=stamp,
         ),
-        clients,
+        client_roles,
         people,
         _data_groups(case),
         tickets,
