@@ -263,3 +263,34 @@ def test_selfcheck_clean_reference_passes_and_every_defect_is_caught(tmp_path: P
         assert (tmp_path / SUBDIR / defect["name"] / JUNIT_FILE).is_file()
     assert (tmp_path / km.MD_FILE).is_file() and (tmp_path / "coverage.json").is_file()
     assert f"{len(DEFECTS)}/{len(DEFECTS)} defects caught" in done.stdout
+
+
+def test_run_selfcheck_orchestration_with_fake_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Progress lines, matrix order and files, without subprocesses; a run that cannot start
+    (OSError) is a broken run and does not stop the others."""
+    import conformance.selfcheck as selfcheck
+
+    def fake(name: str, folder: Path, log: Path, **_: object) -> RunResult:
+        if name == "echo_criteria":
+            raise OSError("disk full")
+        if name == CLEAN:
+            return _run(CLEAN, exit_code=0)
+        signature = DEFECTS[name].failure_signature
+        entry = "1. " + " ".join(signature)
+        return _run(name, CaseFailure("c", "FAILED: x", (entry,)))
+
+    monkeypatch.setattr(selfcheck, "run_one", fake)
+    (tmp_path / km.MD_FILE).write_text("stale", encoding="utf-8")
+    lines: list[str] = []
+    names = ["canceled_as_unknown", "echo_criteria", "bis_accepted"]
+    matrix = run_selfcheck(tmp_path, names, jobs=1, progress=lines.append)
+    assert [row.name for row in matrix.rows] == names
+    assert [row.verdict for row in matrix.rows] == [km.CAUGHT, km.BROKEN, km.CAUGHT]
+    assert "could not run: disk full" in matrix.rows[1].run.problems[0]
+    assert lines[0].startswith("[clean] reference ... passed")
+    assert lines[1].startswith("[1/3] canceled_as_unknown ... caught by 1 case(s)")
+    assert lines[2].startswith("[2/3] echo_criteria ... BROKEN RUN: could not run")
+    assert km.exit_code(matrix) == 1
+    assert "stale" not in (tmp_path / km.MD_FILE).read_text(encoding="utf-8")

@@ -51,7 +51,10 @@ def run_selfcheck(
         log = (
             report_dir / SUBDIR / f"{CLEAN}-output.txt" if name == CLEAN else folder / "output.txt"
         )
-        return run_one(name, folder, log, timeout_s=timeout_s, cases=cases)
+        try:
+            return run_one(name, folder, log, timeout_s=timeout_s, cases=cases)
+        except OSError as exc:  # e.g. a full disk: this run proves nothing, the others still run
+            return RunResult(name, folder, problems=[f"could not run: {exc}"])
 
     results: dict[str, RunResult] = {}
     rows: dict[str, km.DefectRow] = {}
