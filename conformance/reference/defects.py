@@ -265,7 +265,7 @@ _ALL = (
         "replaced_not_followed",
         "a replaced NISS is answered for itself, not the final NISS",
         _flags(follow_replaced=False),
-        failure_signature=("replacedSsin",),
+        failure_signature=("ssin: the final NISS",),
     ),
     Defect(
         "replaced_without_indication",
