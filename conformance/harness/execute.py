@@ -295,6 +295,7 @@ def _run_property(
     outcome.hypothesis_seed = str(used_seed)
     persons = {role: p.ssin for role, p in runtime.environment.persons.items()}
     clients = set(runtime.environment.clients)
+    known = environment_summary(runtime.environment)["known_ssins"]
     last: list[_Attempt] = []
     failing: list[_Attempt] = []
 
@@ -308,7 +309,7 @@ def _run_property(
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     @hypothesis_seed(used_seed)
-    @given(given_block.strategy(case, persons, clients))
+    @given(given_block.strategy(case, persons, clients, known))
     def prop(draw: given_block.Draw) -> None:
         attempt = _attempt(case, runtime, draw)
         last[:] = [attempt]

@@ -68,10 +68,14 @@ def _data_groups(case: Case) -> st.SearchStrategy[Mapping[str, bool] | None]:
 
 
 def strategy(
-    case: Case, persons: Mapping[str, str], clients: Collection[str] | None = None
+    case: Case,
+    persons: Mapping[str, str],
+    clients: Collection[str] | None = None,
+    known_ssins: Collection[str] = (),
 ) -> st.SearchStrategy[Draw]:
     """Draw request inputs for ``case``; ``persons`` maps person roles to their NISS and
     ``clients`` names the client roles the environment maps (None: all of the case's).
+    ``unknown_niss`` avoids ``persons``' NISS and ``known_ssins`` (e.g. replacing NISS).
 
     Role lists are cut to the roles the environment maps (``execute.not_triggerable_reason``
     skips a case left with none)."""
@@ -81,7 +85,7 @@ def strategy(
     # given.ssin and given.person together: either a generated NISS or a test person.
     choices: list[st.SearchStrategy[tuple[str | None, str | None]]] = []
     if "ssin" in given:
-        generated = _ssin_strategy(given["ssin"], set(persons.values()))
+        generated = _ssin_strategy(given["ssin"], {*persons.values(), *known_ssins})
         choices.append(generated.map(lambda s: (None, s)))
     if "person" in given or "ssin" not in given:
         wanted = given.get("person") or [case.request["person"]]
