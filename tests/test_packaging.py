@@ -15,15 +15,12 @@ from pathlib import Path
 import pytest
 from hatchling.builders.wheel import WheelBuilder
 
-from conformance import paths
-
-REPO = paths.PACKAGE_DIR.parent
+# The checkout under test (not the installed package: CI tests a non-editable install).
+REPO = Path(__file__).resolve().parents[1]
 # What a checkout holds that is no part of the build (and would make the copy slow).
 _NOT_SOURCE = shutil.ignore_patterns(
     ".venv", ".git", "__pycache__", "*.pyc", ".*_cache", ".hypothesis", ".tox", "reports", "dist"
 )
-# Written into the copy only: proves the cases/ mapping even while the catalogue is still empty.
-_PROBE = "_packaging_probe.yaml"
 
 pytestmark = pytest.mark.slow
 
@@ -45,8 +42,6 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "src"
     shutil.copytree(REPO, source, ignore=_NOT_SOURCE)
-    (source / "cases").mkdir(exist_ok=True)
-    (source / "cases" / _PROBE).write_text("# packaging probe\n", encoding="utf-8")
     built = list(
         WheelBuilder(str(source)).build(directory=str(work / "dist"), versions=["standard"])
     )
@@ -66,7 +61,7 @@ def wheel_names(wheel: Path) -> set[str]:
         "conformance/_shipped/xsd/ForeignerSituationV1.xsd",
         "conformance/_shipped/xsd/CommonV3.xsd",
         "conformance/_shipped/wsdl/ForeignerSituationV1.wsdl",
-        f"conformance/_shipped/cases/{_PROBE}",
+        "conformance/_shipped/cases/business_codes.yaml",
         "conformance/data/tables.yaml",
         "conformance/paths.py",
         "conformance/contract.py",
