@@ -362,3 +362,24 @@ def test_zeep_raises_every_valid_fault_example_as_a_fault(
     assert info.value.code == root.findtext(".//faultcode")
     assert info.value.detail is not None
     assert info.value.detail.findtext(".//reasonCode") == detail.findtext("detail/reasonCode")
+
+
+def test_a_payload_is_validated_in_place_inside_its_envelope(contract: Contract) -> None:
+    # The prefix is declared on the Envelope, not on the payload: validating the payload where it
+    # stands must still resolve it, and must judge the payload alone, not the envelope around it.
+    envelope = (
+        b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"'
+        b' xmlns:fs="http://kszbcss.fgov.be/types/ForeignerSituation/v1"><soapenv:Body>'
+        b"<fs:consultSpecialInfosRequest><informationCustomer><customerIdentification>"
+        b"<cbeNumber>0206737484</cbeNumber></customerIdentification></informationCustomer>"
+        b"<legalContext>NEO:UNEMPLOYMENT</legalContext><criteria><ssin>85073003328</ssin>"
+        b"</criteria>EXTRA</fs:consultSpecialInfosRequest></soapenv:Body></soapenv:Envelope>"
+    )
+    good = soap.read(parse_untrusted(envelope.replace(b"EXTRA", b""))).payload
+    bad = soap.read(parse_untrusted(envelope.replace(b"EXTRA", b"<unknown/>"))).payload
+    assert good is not None and bad is not None
+    assert contract.validate(good) == [] and contract.is_valid(good)
+    assert not contract.is_valid(bad)
+    assert any("unknown" in error for error in contract.validate(bad))
+    assert any("unknown" in error for error in contract.explain(bad))
+    assert good.getparent() is not None  # still in its envelope: nothing was detached
