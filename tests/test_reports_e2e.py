@@ -98,6 +98,7 @@ class _Canned(http.server.BaseHTTPRequestHandler):
     """A wrong service: the same DATA_FOUND answer to everything. ``gate`` can hold requests."""
 
     hits = 0
+    body = CANNED
     hold_after: int | None = None
     gate = threading.Event()
     lock = threading.Lock()
@@ -112,9 +113,9 @@ class _Canned(http.server.BaseHTTPRequestHandler):
         try:
             self.send_response(200)
             self.send_header("Content-Type", "text/xml; charset=utf-8")
-            self.send_header("Content-Length", str(len(CANNED)))
+            self.send_header("Content-Length", str(len(self.body)))
             self.end_headers()
-            self.wfile.write(CANNED)
+            self.wfile.write(self.body)
         except OSError:  # the interrupted client went away
             pass
 
@@ -123,11 +124,19 @@ class _Canned(http.server.BaseHTTPRequestHandler):
 
 
 @contextmanager
-def _wrong_service(hold_after: int | None = None) -> Iterator[tuple[str, type[_Canned]]]:
+def _wrong_service(
+    hold_after: int | None = None, body: bytes = CANNED
+) -> Iterator[tuple[str, type[_Canned]]]:
     handler = type(
         "Handler",
         (_Canned,),
-        {"hits": 0, "hold_after": hold_after, "gate": threading.Event(), "lock": threading.Lock()},
+        {
+            "hits": 0,
+            "body": body,
+            "hold_after": hold_after,
+            "gate": threading.Event(),
+            "lock": threading.Lock(),
+        },
     )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -210,3 +219,79 @@ def test_report_mask_ssin_masks_an_unmasked_run_and_its_html(tmp_path: Path) -> 
     masked = subprocess.run([*report, "--mask-ssin"], capture_output=True, timeout=600)
     assert masked.returncode == 0
     assert _leaks(tmp_path, ssins) == []
+
+
+P12_PASSWORD = "p12-Pa$$word-e2e"
+P12_VAR = "BCSS_E2E_P12_PASSWORD"
+
+
+def _p12(path: Path) -> None:
+    """A self-signed client certificate and key as PKCS#12, protected by P12_PASSWORD."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "e2e client")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    encryption = BestAvailableEncryption(P12_PASSWORD.encode())
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"c", key, cert, None, encryption))
+
+
+def test_p12_password_of_the_environment_never_reaches_an_artefact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An endpoint that echoes the client's PKCS#12 password (and a private key) in its answer:
+    neither may reach junit, allure results and attachments, bundles or the matrix."""
+    monkeypatch.setenv(P12_VAR, P12_PASSWORD)
+    _p12(tmp_path / "client.p12")
+    leaky = CANNED.replace(
+        b"<soapenv:Header/>",
+        f"<soapenv:Header><debug>{P12_PASSWORD}\n-----BEGIN PRIVATE KEY-----\nAAAA\n"
+        "-----END PRIVATE KEY-----</debug></soapenv:Header>".encode(),
+        1,
+    )
+    assert leaky != CANNED
+    report_dir = tmp_path / "reports"
+    with _wrong_service(body=leaky) as (url, _handler):
+        environment = {
+            "name": "e2e",
+            "endpoint": url,
+            "clients": {
+                "onem": {
+                    "customer_identification": {"cbeNumber": "0206737484"},
+                    "legal_context": "NEO:UNEMPLOYMENT",
+                    "p12": "client.p12",
+                    "p12_password_env": P12_VAR,
+                }
+            },
+            "persons": {"canceled": "79071525335"},
+        }
+        env_file = tmp_path / "e2e.yaml"
+        env_file.write_text(yaml.safe_dump(environment), encoding="utf-8")
+        done = _run(report_dir, "--env", str(env_file), "--", "-k", "msg00007-canceled")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert (report_dir / BUNDLES_DIR / "msg00007-canceled" / "response.xml").is_file()
+    artefacts = _artefacts(report_dir)
+    assert any(name.startswith("allure-results/") for name in artefacts)
+    assert (
+        b"[secret removed]"
+        in (report_dir / BUNDLES_DIR / "msg00007-canceled" / "response.xml").read_bytes()
+    )
+    leaks = [name for name, data in artefacts.items() if P12_PASSWORD.encode() in data]
+    assert leaks == []
+    _no_secrets(report_dir)
