@@ -23,6 +23,7 @@ from conformance.harness.checks import (
 from conformance.harness.client import RequestFactory
 from conformance.harness.environment import ClientProfile, Environment
 from conformance.harness.expectation import Expectation, PathAssertion
+from conformance.harness.transport import CLIENT_CERT_DEMANDED
 
 NS = "http://kszbcss.fgov.be/types/ForeignerSituation/v1"
 URL = "https://127.0.0.1:9/ForeignerSituationService/v1/consult"
@@ -232,8 +233,19 @@ def test_transport_failure_is_one_failure(factory):
 def test_expected_tls_refusal(factory):
     request = _request(factory)
     expectation = Expectation("consultEmploymentInfos", tls_refused=True)
-    refused = Exchange(request, error="TLS handshake failed: the server demands a certificate")
+    refused = Exchange(request, error=f"{CLIENT_CERT_DEMANDED} and none is configured (EOF)")
     assert run_checks(refused, expectation, factory.contract).passed
+    reset = Exchange(request, error=f"connection reset by {URL} (TLS: the server may demand...)")
+    assert run_checks(reset, expectation, factory.contract).passed
+    # Other TLS failures say nothing about two-way TLS: the server was never reached as such.
+    for error in (
+        "TLS handshake failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+        "self-signed certificate (note: a client certificate: none is configured)",
+        "TLS handshake failed: [SSL: WRONG_VERSION_NUMBER] wrong version number",
+        "CA bundle /x/ca.pem: cannot be loaded: no certificate or crl found",
+    ):
+        failed = run_checks(Exchange(request, error=error), expectation, factory.contract)
+        assert _only(failed, "Two-way TLS", TRANSPORT).received == error
     down = Exchange(request, error="connection refused to " + URL)
     _only(run_checks(down, expectation, factory.contract), "Two-way TLS", TRANSPORT)
     answered = _run(factory, expectation)

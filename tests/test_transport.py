@@ -284,6 +284,32 @@ def test_tls_server_not_trusted(reference, tmp_path):
     assert "certificate verify failed" in exchange.error
 
 
+def test_an_untrusted_server_is_no_proof_of_two_way_tls(reference):
+    # Without the dev CA the client itself aborts the handshake: that is not the server
+    # refusing a client without certificate, so the no_client_cert case must not pass.
+    from conformance.harness.checks import run_checks
+    from conformance.harness.expectation import Expectation
+
+    env = Environment("x", reference.endpoint, reference.clients, {}, ca_bundle=None)
+    with Transport(env) as transport:
+        exchange = transport.send(_valid_request(reference), None)
+    assert exchange.error is not None and "certificate verify failed" in exchange.error
+    expectation = Expectation("consultEmploymentInfos", tls_refused=True)
+    assert not run_checks(exchange, expectation, reference.contract()).passed
+
+
+def test_a_ca_bundle_that_cannot_be_loaded_is_named(reference, tmp_path):
+    bad = tmp_path / "ca.pem"
+    bad.write_bytes(b"placeholder")
+    env = Environment("x", reference.endpoint, reference.clients, {}, ca_bundle=bad)
+    with Transport(env) as transport:
+        for client in (None, reference.client("onem")):
+            exchange = transport.send(_valid_request(reference), client)
+            assert exchange.status is None and exchange.error is not None
+            assert exchange.error.startswith(f"CA bundle {bad}: cannot be loaded")
+            assert "\n" not in exchange.error
+
+
 def test_pkcs12_client(reference, tmp_path, monkeypatch):
     onem = reference.client("onem")
     assert onem.cert is not None and onem.key is not None

@@ -170,7 +170,12 @@ class Transport:
         self, client: ClientProfile | None, pair: tuple[str, str] | None
     ) -> ssl.SSLContext:
         ca = self.environment.ca_bundle
-        context = ssl.create_default_context(cafile=str(ca) if ca else certifi.where())
+        try:
+            context = ssl.create_default_context(cafile=str(ca) if ca else certifi.where())
+        except (OSError, ssl.SSLError) as exc:
+            # Our own configuration, not the server's doing: never a "TLS handshake failed".
+            reason = _first_line(exc)
+            raise _CredentialError(f"CA bundle {ca}: cannot be loaded: {reason}") from None
         if pair is not None:
             try:
                 context.load_cert_chain(*pair)
@@ -189,7 +194,7 @@ class Transport:
 
 
 class _CredentialError(Exception):
-    """A client certificate could not be used; the message is the one-line reason."""
+    """A client certificate or the CA bundle could not be used; the message is the reason."""
 
 
 class _ConnectTimeout(Exception):
@@ -263,6 +268,11 @@ def _innermost(exc: BaseException) -> BaseException:
     return exc
 
 
+# The reasons that say the server refused a client without certificate: the only ones an
+# expected refusal (craft no_client_cert) accepts, so an untrusted or broken server never passes.
+CLIENT_CERT_DEMANDED = "TLS handshake failed: the server demands a client certificate"
+CONNECTION_RESET = "connection reset by"
+
 _CERT_DEMANDED = ("certificate required", "handshake failure", "bad certificate", "eof occurred")
 
 
@@ -275,10 +285,7 @@ def _tls_message(exc: BaseException, client: ClientProfile | None) -> str:
             else f"none is configured for client {client.role!r}"
         )
         if any(marker in detail.lower() for marker in _CERT_DEMANDED):
-            return (
-                "TLS handshake failed: the server demands a client certificate and "
-                f"{missing} ({detail})"
-            )
+            return f"{CLIENT_CERT_DEMANDED} and {missing} ({detail})"
         return f"TLS handshake failed: {detail} (note: a client certificate: {missing})"
     return f"TLS handshake failed: {detail}"
 
@@ -293,10 +300,10 @@ def _connection_message(exc: BaseException, url: str, client: ClientProfile | No
     if "reset" in lowered or "aborted" in lowered:
         if client is None or not client.has_certificate:
             return (
-                f"connection reset by {url} (TLS: the server may demand a client certificate, "
+                f"{CONNECTION_RESET} {url} (TLS: the server may demand a client certificate, "
                 "and none was configured)"
             )
-        return f"connection reset by {url}"
+        return f"{CONNECTION_RESET} {url}"
     if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return f"cannot resolve the host of {url}"
     return f"connection to {url} failed: {text}"

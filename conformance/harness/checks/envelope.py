@@ -12,11 +12,14 @@ from conformance.harness.checks import (
     Observed,
 )
 from conformance.harness.expectation import Expectation
+from conformance.harness.transport import CLIENT_CERT_DEMANDED, CONNECTION_RESET
 
 _MAX_SCHEMA_LINES = 10
 
-
-_REFUSALS = ("TLS handshake failed", "connection reset by")
+# Only a refusal of the missing client certificate counts: any other TLS failure (a server
+# certificate the CA bundle does not trust, a plain-HTTP server, a CA bundle that cannot be
+# loaded) proves nothing about two-way TLS and fails the case.
+_REFUSALS = (CLIENT_CERT_DEMANDED, CONNECTION_RESET)
 
 
 def check_transport(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
