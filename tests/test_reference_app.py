@@ -8,6 +8,8 @@ from lxml import etree
 
 from conformance.contract import NS_SOAP11, load_contract
 from conformance.reference import samples
+from conformance.reference.app import ReferenceApp
+from conformance.reference.audit import AuditLog, read_entries
 from conformance.reference.dataset import Dataset
 from conformance.reference.pytest_fixture import session_for
 from conformance.xmlsafe import MAX_BYTES, parse_untrusted
@@ -177,3 +179,39 @@ def test_action_parameter_of_text_xml_is_not_a_soap_action(reference_service) ->
     action = CONTRACT.operations["consultEmploymentInfos"].soap_action
     headers = {"Content-Type": f'text/xml; charset=utf-8; action="{action}"'}
     assert reason_of(post(reference_service(), GOOD.body, headers)) == "MSG00051"
+
+
+class _StallingInput:
+    """A WSGI input that yields part of the body, then times out (a client that stops sending)."""
+
+    def __init__(self, first: bytes) -> None:
+        self._first = first
+
+    def read(self, size: int = -1) -> bytes:
+        if self._first:
+            chunk, self._first = self._first, b""
+            return chunk
+        raise TimeoutError("timed out")
+
+
+def test_body_that_stops_before_its_content_length_is_msg00004(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A truncated body whose sender stalls is the client's error (MSG00004), not an internal one;
+    # the connection is closed and the audit keeps what arrived.
+    audit = AuditLog(tmp_path / "audit.jsonl")
+    app = ReferenceApp(DATASET, audit, tls=False)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/ForeignerSituationService/v1/consult",
+        "CONTENT_TYPE": GOOD.headers["Content-Type"],
+        "HTTP_SOAPACTION": GOOD.headers["SOAPAction"],
+        "CONTENT_LENGTH": str(len(GOOD.body)),
+        "wsgi.input": _StallingInput(GOOD.body[:50]),
+    }
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(app(environ, lambda status, headers: started.append((status, headers))))
+    audit.close()
+    assert started[0][0].startswith("500")
+    assert ("Connection", "close") in started[0][1]
+    assert parse_untrusted(body).findtext(".//detail/*/detail/reasonCode") == "MSG00004"
+    [entry] = read_entries(tmp_path / "audit.jsonl")
+    assert entry["outcome"] == "MSG00004" and entry["request"] == GOOD.body[:50].decode()

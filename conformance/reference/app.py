@@ -166,7 +166,7 @@ class ReferenceApp:
 
     def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = environ["wsgi.input"].read(MAX_BYTES + 1)  # bounded: never more than this
+            body = self._read_up_to(environ, MAX_BYTES + 1, ex)  # bounded: never more than this
             if len(body) > MAX_BYTES:
                 ex.close = True
                 raise Refusal("MSG00004", f"chunked body exceeds the {MAX_BYTES}-byte limit")
@@ -179,7 +179,25 @@ class ReferenceApp:
             self._drain(environ, length)
             ex.close = length < 0 or length > _DRAIN_MAX
             raise Refusal("MSG00004", f"body of {length} bytes exceeds the {MAX_BYTES}-byte limit")
-        return environ["wsgi.input"].read(length) if length else b""
+        return self._read_up_to(environ, length, ex) if length else b""
+
+    @staticmethod
+    def _read_up_to(environ: dict[str, Any], limit: int, ex: _Exchange) -> bytes:
+        """At most ``limit`` bytes. A client that stops sending makes the read time out: its
+        body is truncated, the client's error (MSG00004), not an internal one; what arrived
+        goes to the audit and the connection is closed."""
+        stream, parts, got = environ["wsgi.input"], [], 0
+        try:
+            while got < limit:
+                chunk = stream.read(min(limit - got, 65536))
+                if not chunk:
+                    break
+                parts.append(chunk)
+                got += len(chunk)
+        except OSError as exc:  # socket timeout or reset while the body was arriving
+            ex.body, ex.close = b"".join(parts), True
+            raise Refusal("MSG00004", f"body truncated after {got} bytes: {exc}") from None
+        return b"".join(parts)
 
     @staticmethod
     def _drain(environ: dict[str, Any], length: int) -> None:
