@@ -135,6 +135,28 @@ def _wrong_order(root: etree._Element) -> None:
         cbss.addprevious(legal)  # legalContext before informationCBSS
 
 
+def _result_dropped(root: etree._Element) -> None:
+    result = root.find("result")
+    if result is not None and root.findtext("status/value") == "DATA_FOUND":
+        root.remove(result)
+
+
+_OTHER_OPERATION = {"consultEmploymentInfos": "consultSpecialInfos"}
+_OTHER_OPERATION |= {v: k for k, v in _OTHER_OPERATION.items()}
+
+
+def _other_operation(suffix: str) -> Mutator:
+    """Renames ``<op><suffix>`` to the other operation's element, namespace kept."""
+
+    def mutate(root: etree._Element) -> None:
+        qname = etree.QName(root)
+        operation = qname.localname.removesuffix(suffix)
+        if qname.localname.endswith(suffix) and operation in _OTHER_OPERATION:
+            root.tag = etree.QName(qname.namespace, _OTHER_OPERATION[operation] + suffix).text
+
+    return mutate
+
+
 def _root_unqualified(root: etree._Element) -> None:
     root.tag = etree.QName(root).localname
     etree.cleanup_namespaces(root)
@@ -302,6 +324,24 @@ _ALL = (
         "the payload root element is in the v2 namespace",
         _mutate(_root_wrong_namespace),
         failure_signature=("XSD validity", "global element of", "ForeignerSituation/v2}"),
+    ),
+    Defect(
+        "result_dropped",
+        "a DATA_FOUND answer carries no result",
+        _mutate(_result_dropped),
+        failure_signature=("present only with DATA_FOUND", "Received: result absent"),
+    ),
+    Defect(
+        "response_other_operation",
+        "the business answer is the other operation's response element",
+        _mutate(_other_operation("Response")),
+        failure_signature=("WSDL output of",),
+    ),
+    Defect(
+        "fault_detail_other_operation",
+        "a fault's detail holds the other operation's fault element",
+        _mutate(_other_operation("Fault")),
+        failure_signature=("Fault detail (NOTES §2", "Expected: detail/"),
     ),
     Defect(
         "client_cert_optional",
