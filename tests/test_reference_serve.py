@@ -69,3 +69,31 @@ def test_list_defects_and_unknown_defect(capsys) -> None:  # type: ignore[no-unt
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == list(DEFECTS)
     assert main(["serve", "--defect", "no_such_defect"]) == 2
+
+
+def test_dead_server_thread_ends_serve_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    # Without this, `conformance serve` would sit on a dead server until a signal came.
+    from cheroot import wsgi
+
+    from conformance.cli import main
+
+    def broken_serve(self) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("socket exploded")
+
+    monkeypatch.setattr(wsgi.Server, "serve", broken_serve)
+    before = signal.getsignal(signal.SIGTERM)
+    args = ["serve", "--no-tls", "--port", "0", "--audit-log", str(tmp_path / "audit.jsonl")]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "socket exploded" in err and "Traceback" not in err
+    assert signal.getsignal(signal.SIGTERM) == before  # the handlers were put back
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_bad_port_is_a_usage_error(port: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    from conformance.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--no-tls", "--port", port])
+    assert exit_.value.code == 2
+    assert "not a port number" in capsys.readouterr().err

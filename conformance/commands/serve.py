@@ -9,10 +9,15 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the server (cheroot, lxml) is imported only when serving
+    from conformance.reference.server import RunningService
 
 HELP = "Serve the reference ForeignerSituationService (two-way TLS by default)."
 
-_MAX_WAIT_S = 3600.0  # the wait loop wakes up at least this often; a signal ends it at once
+# The wait loop wakes up this often to notice a dead server thread; a signal ends it at once.
+_WAKE_S = 1.0
 
 
 def _default_pki_dir() -> Path:
@@ -20,9 +25,16 @@ def _default_pki_dir() -> Path:
     return cache / "conformance" / "reference-pki"
 
 
+def _port(text: str) -> int:
+    port = int(text) if text.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=4520, help="port (default 4520, 0 = any)")
+    parser.add_argument("--port", type=_port, default=4520, help="port (default 4520, 0 = any)")
     parser.add_argument(
         "--tls",
         action=argparse.BooleanOptionalAction,
@@ -51,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from conformance.reference import defects
     from conformance.reference.dataset import DatasetError
-    from conformance.reference.server import start_in_thread
+    from conformance.reference.server import ServiceError, start_in_thread
 
     if args.list_defects:
         for defect in defects.DEFECTS.values():
@@ -87,11 +99,26 @@ def run(args: argparse.Namespace) -> int:
         print(f"DEFECT injected: {args.defect}")
     print("stop with Ctrl-C or SIGTERM", flush=True)
     try:
-        while not stop.wait(_MAX_WAIT_S):
+        while not stop.wait(_WAKE_S):
             service.check()
+    except ServiceError:
+        pass  # stop() raises it again
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        service.stop()
+        failure = _stop(service)
+    if failure is not None:
+        print(failure, file=sys.stderr)
+        return 1
     print("reference service stopped")
     return 0
+
+
+def _stop(service: RunningService) -> Exception | None:
+    from conformance.reference.server import ServiceError
+
+    try:
+        service.stop()
+    except ServiceError as exc:  # the server thread died: one line, not a traceback
+        return exc
+    return None
