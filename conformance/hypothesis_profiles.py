@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import InvalidArgument
 
 CI = "ci"
 NIGHTLY = "nightly"
@@ -32,4 +33,12 @@ def register() -> None:
         derandomize=False,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
     )
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", CI))
+    name = os.environ.get("HYPOTHESIS_PROFILE", CI)
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:  # Hypothesis's own error is a traceback out of the plugin import
+        raise ValueError(
+            f"HYPOTHESIS_PROFILE={name!r}: no such Hypothesis profile "
+            f"(ours: {CI}, {NIGHTLY}, {SELFCHECK})"
+        ) from None
+    settings.load_profile(name)
