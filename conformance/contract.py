@@ -95,6 +95,8 @@ def _xmlschema_for(xsd_path: str):  # lazy import: xmlschema is only needed to e
 
 
 def _parse_file(path: Path, what: str) -> etree._ElementTree:
+    if path.is_dir():
+        raise ContractError(f"{what} {path}: is a folder, not a file")
     if not path.is_file():
         raise ContractError(f"{what} {path}: no such file")
     parser = etree.XMLParser(resolve_entities=False, no_network=True)

@@ -201,6 +201,18 @@ def test_missing_file_raises_contract_error(tmp_path: Path, which: str) -> None:
 
 
 @pytest.mark.parametrize("which", ["xsd", "wsdl"])
+def test_folder_instead_of_a_file_raises_contract_error(tmp_path: Path, which: str) -> None:
+    xsd, wsdl = _copy_contract(tmp_path)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    if which == "xsd":
+        xsd = folder
+    else:
+        wsdl = folder
+    _assert_contract_error(xsd, wsdl, folder, "is a folder, not a file")
+
+
+@pytest.mark.parametrize("which", ["xsd", "wsdl"])
 def test_non_xml_file_raises_contract_error(tmp_path: Path, which: str) -> None:
     xsd, wsdl = _copy_contract(tmp_path)
     broken = xsd if which == "xsd" else wsdl
