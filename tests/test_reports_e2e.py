@@ -3,6 +3,7 @@ belong (issue 5 item 6), bundles each failed case at once, and survives Ctrl-C."
 
 from __future__ import annotations
 
+import base64
 import http.server
 import re
 import signal
@@ -46,10 +47,20 @@ def _dataset_ssins() -> set[str]:
     return found
 
 
+# Allure 3's single-file report embeds each data file base64-encoded: d("data/x.json","eyJ...")
+_EMBEDDED = re.compile(rb'd\("([^"]+)","([A-Za-z0-9+/=]+)"\)')
+
+
 def _artefacts(report_dir: Path) -> dict[str, bytes]:
-    return {
+    """Every file under ``report_dir``, and the data files a single-file HTML embeds, decoded."""
+    found = {
         str(p.relative_to(report_dir)): p.read_bytes() for p in report_dir.rglob("*") if p.is_file()
     }
+    for name, data in list(found.items()):
+        if name.endswith(".html"):
+            for inner, encoded in _EMBEDDED.findall(data):
+                found[f"{name}!{inner.decode()}"] = base64.b64decode(encoded)
+    return found
 
 
 def _leaks(report_dir: Path, ssins: set[str]) -> list[tuple[str, str]]:
@@ -204,7 +215,10 @@ def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
     assert len(list((report_dir / BUNDLES_DIR).glob("*/README.txt"))) >= 1
 
 
-def test_report_mask_ssin_masks_an_unmasked_run_and_its_html(tmp_path: Path) -> None:
+def test_report_mask_ssin_masks_an_unmasked_run_its_history_and_html(tmp_path: Path) -> None:
+    """A failing run rendered unmasked (single file and multi-file, so history.jsonl holds the
+    failure messages), then rendered again with --mask-ssin: no NISS left anywhere, including
+    the history and the data the single-file HTML embeds."""
     from conformance.reports import html
 
     try:
@@ -212,13 +226,19 @@ def test_report_mask_ssin_masks_an_unmasked_run_and_its_html(tmp_path: Path) -> 
     except html.AllureUnavailable as exc:
         pytest.skip(f"Allure 3 cannot be had here: {exc}")
     ssins = _dataset_ssins()
-    assert _run(tmp_path).returncode == 0
+    assert _run(tmp_path, "--defect", "canceled_as_unknown").returncode == 1
     report = [sys.executable, "-m", "conformance.cli", "report", "--report-dir", str(tmp_path)]
+    single = subprocess.run([*report, "--single-file"], capture_output=True, timeout=600)
+    assert single.returncode == 0, single.stderr
+    assert _leaks(tmp_path / html.SINGLE_DIR, ssins), "the unmasked HTML should show them"
     assert subprocess.run(report, capture_output=True, timeout=600).returncode == 0
-    assert _leaks(tmp_path / html.MULTI_DIR, ssins), "the unmasked HTML should show them"
-    masked = subprocess.run([*report, "--mask-ssin"], capture_output=True, timeout=600)
-    assert masked.returncode == 0
+    assert _leaks(tmp_path / html.MULTI_DIR, ssins)
+    history = (tmp_path / html.HISTORY_FILE).read_bytes()
+    assert any(s.encode() in history for s in ssins), "the history keeps failure messages"
+    masked = subprocess.run([*report, "--single-file", "--mask-ssin"], capture_output=True)
+    assert masked.returncode == 0, masked.stderr
     assert _leaks(tmp_path, ssins) == []
+    assert (tmp_path / html.SINGLE_DIR / "index.html").is_file()
 
 
 P12_PASSWORD = "p12-Pa$$word-e2e"

@@ -152,3 +152,28 @@ def test_cleaning_touches_only_report_artefacts(tmp_path: Path) -> None:
     own.write_text(NISS)
     _run(tmp_path, _session(tmp_path, mask=True))
     assert own.read_text() == NISS
+
+
+def _rendered_before(report_dir: Path) -> None:
+    """What an earlier unmasked `conformance report` leaves: the history and both renders."""
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "history.jsonl").write_text(json.dumps({"message": f"ssin {NISS}"}) + "\n")
+    for name in ("allure-report", "allure-report-single"):
+        (report_dir / name).mkdir()
+        (report_dir / name / "index.html").write_text(f"<html>{NISS}</html>")
+
+
+def test_masking_covers_the_history_and_drops_html_rendered_unmasked(tmp_path: Path) -> None:
+    _rendered_before(tmp_path)
+    _run(tmp_path, _session(tmp_path, mask=True))
+    assert NISS not in (tmp_path / "history.jsonl").read_text()
+    json.loads((tmp_path / "history.jsonl").read_text())  # still one JSON line
+    assert not (tmp_path / "allure-report").exists()
+    assert not (tmp_path / "allure-report-single").exists()
+
+
+def test_without_mask_earlier_html_and_history_are_kept(tmp_path: Path) -> None:
+    _rendered_before(tmp_path)
+    _run(tmp_path, _session(tmp_path, mask=False))
+    assert NISS in (tmp_path / "history.jsonl").read_text()
+    assert (tmp_path / "allure-report-single" / "index.html").is_file()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 from conformance.harness.outcome import FAILED, CaseOutcome
 from conformance.reports import allure_files, matrix
 from conformance.reports.bundle import bundle_dir_name, write_bundle
+from conformance.reports.html import HISTORY_FILE, MULTI_DIR, SINGLE_DIR
 from conformance.reports.masking import Masker, clean_bytes
 
 RESULTS_DIR = "allure-results"
@@ -153,14 +155,25 @@ class ReportSession:
         """Every file this run's reports consist of (what masking and the secret scan cover).
         Limited to the known artefacts: ``--report-dir .`` must never rewrite other files."""
         files = [self.junit_path, self.report_dir / COVERAGE_JSON, self.report_dir / COVERAGE_MD]
+        # Allure 3's history keeps earlier runs' failure messages (responses, NISS included).
+        files.append(self.report_dir / HISTORY_FILE)
         for folder in (self.results_dir, self.bundles_dir):
             if folder.is_dir():
                 files += sorted(p for p in folder.rglob("*") if p.is_file())
         return [p for p in files if p.is_file()]
 
     def clean_artefacts(self) -> list[Path]:
-        """Mask (when asked) and scrub secrets in place; returns the files changed."""
+        """Mask (when asked) and scrub secrets in place; returns the files changed.
+
+        When masking, HTML reports rendered earlier are removed: they may hold NISS values in
+        a form that cannot be masked in place (the single-file report embeds its data in
+        base64); ``conformance report`` renders them again from the masked results."""
         changed = []
+        if self.masker is not None:
+            for name in (MULTI_DIR, SINGLE_DIR):
+                if (self.report_dir / name).is_dir():
+                    shutil.rmtree(self.report_dir / name)
+                    changed.append(self.report_dir / name)
         for path in self.artefacts():
             data = path.read_bytes()
             if b"\0" in data[:8192]:  # binary (a screenshot): no text to clean
