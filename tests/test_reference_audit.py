@@ -28,12 +28,20 @@ def test_one_entry_per_request_including_rejected(reference_service) -> None:  #
     service = reference_service(tls=False)
     before = len(read_entries(service.audit_log))
     with session_for(service) as session:
-        ok = session.post(service.url, data=GOOD.body, headers=GOOD.headers, timeout=10)
-        session.get(service.url, timeout=10)
-        session.post(service.url, data=b"garbage", headers=GOOD.headers, timeout=10)
-        session.post(
-            service.base_url + "/elsewhere", data=GOOD.body, headers=GOOD.headers, timeout=10
-        )
+        sends = [
+            lambda: session.post(service.url, data=GOOD.body, headers=GOOD.headers, timeout=10),
+            lambda: session.get(service.url, timeout=10),
+            lambda: session.post(service.url, data=b"garbage", headers=GOOD.headers, timeout=10),
+            lambda: session.post(
+                service.base_url + "/elsewhere", data=GOOD.body, headers=GOOD.headers, timeout=10
+            ),
+        ]
+        responses = []
+        for sent, send in enumerate(sends, start=1):
+            responses.append(send())
+            # Flushed before the response left: the entry is on disk once the response is here.
+            assert len(read_entries(service.audit_log)) == before + sent
+    ok = responses[0]
     entries = read_entries(service.audit_log)[before:]
     assert [e["outcome"] for e in entries] == ["MSG00000", "HTTP 405", "MSG00004", "MSG00052"]
     assert [e["http_status"] for e in entries] == [200, 405, 500, 500]
