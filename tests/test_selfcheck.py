@@ -156,7 +156,14 @@ def test_exit_code_zero_only_when_clean_passes_and_every_defect_is_caught() -> N
 
 def test_matrix_files_and_terminal_lines(tmp_path: Path) -> None:
     matrix = _matrix(CLEAN_RUN, _run("a", CAUGHT_BY, UNRELATED), _run("b", exit_code=0))
+    (tmp_path / "allure-results").mkdir()  # the clean run's Allure results
     json_path, md_path = km.write(matrix, tmp_path)
+    attached = json.loads(
+        (tmp_path / "allure-results" / "bcss-selfcheck-globals.json").read_text(encoding="utf-8")
+    )["attachments"]
+    assert [a["name"] for a in attached] == [km.MD_FILE, km.JSON_FILE]
+    source = tmp_path / "allure-results" / attached[0]["source"]
+    assert source.read_bytes() == md_path.read_bytes()
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["ok"] is False and data["clean"]["passed"] is True
     assert data["summary"] == {

@@ -5,7 +5,8 @@
   says exactly which contract judged the run.
 * ``categories.json``: failure categories (Allure 2 format, which Allure 3 also reads as
   "compatibility keys"); :func:`categories` is the one list, reused by ``conformance report``.
-* ``<uuid>-globals.json``: run-level attachments (Allure 3): the coverage matrix and its JSON.
+* ``bcss-*-globals.json``: run-level attachments (Allure 3): the coverage matrix and its JSON,
+  and after ``conformance selfcheck`` the kill matrix and its JSON.
 """
 
 from __future__ import annotations
@@ -117,10 +118,19 @@ def write_categories(results_dir: Path) -> Path:
     return path
 
 
-def write_globals(results_dir: Path, attachments: list[tuple[str, str, bytes]]) -> Path:
+COVERAGE_GLOBALS = "bcss-coverage-globals.json"
+SELFCHECK_GLOBALS = "bcss-selfcheck-globals.json"
+
+
+def write_globals(
+    results_dir: Path,
+    attachments: list[tuple[str, str, bytes]],
+    file_name: str = COVERAGE_GLOBALS,
+) -> Path:
     """Run-level attachments ``(name, mime type, content)`` as one Allure 3 globals file.
 
-    A fixed name per run folder: re-running ``finish`` replaces, not duplicates, the matrix.
+    A fixed name per run folder and purpose: re-running ``finish`` (or the self-check)
+    replaces, not duplicates, the matrix.
     """
     now = int(time.time() * 1000)
     entries = []
@@ -129,6 +139,6 @@ def write_globals(results_dir: Path, attachments: list[tuple[str, str, bytes]]) 
         source = f"{uuid.uuid5(uuid.NAMESPACE_URL, 'bcss-conformance/' + name)}-attachment.{ext}"
         (results_dir / source).write_bytes(content)
         entries.append({"name": name, "source": source, "type": mime, "timestamp": now})
-    path = results_dir / "bcss-coverage-globals.json"
+    path = results_dir / file_name
     path.write_text(json.dumps({"attachments": entries, "errors": []}, indent=2), encoding="utf-8")
     return path

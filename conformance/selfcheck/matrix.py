@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.reports import allure_files
+from conformance.reports.session import RESULTS_DIR
 from conformance.selfcheck.runs import CaseFailure, RunResult
 
 CAUGHT = "caught"
@@ -238,10 +240,21 @@ def _relative(path: Path, base: Path) -> Path:
 
 
 def write(matrix: KillMatrix, report_dir: Path) -> tuple[Path, Path]:
-    """Write killmatrix.json and killmatrix.md into ``report_dir`` (beside coverage.*)."""
+    """Write killmatrix.json and killmatrix.md into ``report_dir`` (beside coverage.*), and
+    attach both to the clean run's Allure results as run-level attachments."""
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = report_dir / JSON_FILE, report_dir / MD_FILE
     data = json.dumps(as_json(matrix, report_dir), indent=2, ensure_ascii=False)
     json_path.write_text(data + "\n", encoding="utf-8")
     md_path.write_text(render_markdown(matrix, report_dir), encoding="utf-8")
+    results = report_dir / RESULTS_DIR  # the clean run's Allure results: attach both there
+    if results.is_dir():
+        allure_files.write_globals(
+            results,
+            [
+                (MD_FILE, "text/markdown", md_path.read_bytes()),
+                (JSON_FILE, "application/json", json_path.read_bytes()),
+            ],
+            file_name=allure_files.SELFCHECK_GLOBALS,
+        )
     return json_path, md_path
