@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,17 @@ def test_codes_text_is_aligned(capsys):
     codes = tables.all_codes()
     code_columns = {line.index(code) for line in lines for code in codes if code in line}
     assert len(code_columns) == 1
+
+
+def test_codes_into_a_closed_pipe_is_no_traceback():
+    # `conformance codes | head -1`: the reader goes away before the table is written.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "codes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
