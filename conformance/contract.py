@@ -9,6 +9,7 @@ explain a failure with readable element paths (it is about 45x slower).
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,10 @@ class Contract:
     operations: dict[str, Operation]
     endpoint_address: str | None
     _schema: etree.XMLSchema = field(repr=False)
+    # lxml keeps one error log per XMLSchema object, cleared by every validation: two threads
+    # validating at once (the reference server's) would read each other's log, and an invalid
+    # payload could come back with no error at all, i.e. as valid.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def operation_for_element(self, local_name: str) -> Operation | None:
         """The operation whose request, response or fault element is ``local_name``."""
@@ -68,12 +73,15 @@ class Contract:
         lxml validates an element inside its envelope as the root of its own subtree, so the
         payload is validated in place, without a copy (tests/test_contract.py proves it).
         """
-        if self._schema.validate(element):
-            return []
-        return [f"line {e.line}: {e.message}" for e in self._schema.error_log]
+        with self._lock:
+            if self._schema.validate(element):
+                return []
+            log = self._schema.error_log  # a copy, taken before another validation clears it
+        return [f"line {e.line}: {e.message}" for e in log] or ["invalid (lxml gave no reason)"]
 
     def is_valid(self, element: etree._Element) -> bool:
-        return bool(self._schema.validate(element))
+        with self._lock:  # it clears the shared error log too
+            return bool(self._schema.validate(element))
 
     def explain(self, element: etree._Element) -> list[str]:
         """Readable errors with element paths, from ``xmlschema``. Slow: use on failures only."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -395,3 +396,31 @@ def test_a_payload_is_validated_in_place_inside_its_envelope(contract: Contract)
     assert any("unknown" in error for error in contract.validate(bad))
     assert any("unknown" in error for error in contract.explain(bad))
     assert good.getparent() is not None  # still in its envelope: nothing was detached
+
+
+def test_concurrent_validations_keep_their_own_errors(contract: Contract) -> None:
+    # The reference server validates in many threads with one Contract. lxml's error log is one
+    # per schema: unguarded, an invalid payload sometimes came back with no error, i.e. valid
+    # (about 1 in 4,000 here). A race, so this test could pass by luck before the fix.
+    valid = _payload(paths.xsd_dir() / "examples" / "valid" / "request_special_cbe_minimal.xml")
+    invalid = etree.fromstring(etree.tostring(valid))
+    legal = invalid.find("legalContext")
+    assert legal is not None
+    legal.text = "X" * 65  # over the XSD's 64 characters
+    wrong: list[str] = []
+
+    def validate(element: etree._Element, is_valid: bool) -> None:
+        for _ in range(6000):
+            errors = contract.validate(element)
+            if (errors == []) != is_valid or (errors and "legalContext" not in errors[0]):
+                wrong.append(f"{'valid' if is_valid else 'invalid'} payload got {errors[:1]}")
+
+    threads = [
+        threading.Thread(target=validate, args=(element, element is valid))
+        for element in (invalid, valid, invalid, valid)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []
