@@ -105,6 +105,28 @@ def test_unknown_code_names_its_line(tmp_path: Path) -> None:
     assert "unknown return code 'MSG00099'" in error.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "value: DATA_FOUND",
+            "value: NO_RESULT",
+            11,
+            "MSG00000 comes with status value DATA_FOUND",
+        ),
+        ("code: MSG00000", "code: MSG00004", 11, "MSG00004 is a technical code"),
+        ("faultcode: Client, code: MSG00052", "code: MSG00005", 22, "MSG00005 is a business code"),
+        ("faultcode: Client", "faultcode: Server", 22, "MSG00052 is a Client fault (TSS 6.2)"),
+    ],
+)
+def test_an_outcome_at_odds_with_the_tables_is_refused(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
+    # Such a case could only fail, and its failure would blame the service, not the case.
+    error = _refusal(tmp_path, GOOD.replace(old, new))
+    assert error.line == line and message in error.message
+
+
 def test_unknown_client_role_names_its_line(tmp_path: Path) -> None:
     error = _refusal(tmp_path, GOOD.replace("client: onem\n    given", "client: nobody\n    given"))
     assert error.line == 27 and "unknown client role 'nobody'" in error.message

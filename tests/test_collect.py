@@ -40,7 +40,7 @@ CASE = """\
     client: onem
     request: {{person: {person}}}
     expect:
-      status: {{value: NO_RESULT, code: {code}}}
+      status: {{value: {value}, code: {code}}}
 """
 
 
@@ -50,8 +50,11 @@ def case(
     operation: str = "consultSpecialInfos",
     person: str = "unknown",
     title: str = "a case",
+    value: str = "NO_RESULT",
 ) -> str:
-    return CASE.format(id=id, code=code, operation=operation, person=person, title=title)
+    return CASE.format(
+        id=id, code=code, operation=operation, person=person, title=title, value=value
+    )
 
 
 class _Html(http.server.BaseHTTPRequestHandler):
@@ -271,7 +274,9 @@ def test_a_role_the_environment_does_not_map_is_not_triggerable_not_refused(
     _write(
         project,
         "a.yaml",
-        "cases:\n" + case("mapped") + case("gap", code="MSG00100", person="no_data"),
+        "cases:\n"
+        + case("mapped")
+        + case("gap", code="MSG00100", person="no_data", value="NO_DATA_FOUND"),
     )
     result = project.runpytest("cases", "-rs", *_args(project))
     result.assert_outcomes(failed=1, skipped=1)

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance import paths
+from conformance import paths, tables
 
 SCHEMA_FILE = "case.schema.json"
 OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
@@ -249,6 +249,7 @@ def _check_refs(
         if code is not None and code not in codes:
             line = _line(marks, (*at, "expect", kind, "code"))
             raise CaseFileError(path, line, f"unknown return code {code!r} (not in the TSS tables)")
+    _check_table_row(path, raw["expect"], at, marks)
     checks = [("client", clients, (*at, "client"), [case.client])]
     given = raw.get("given") or {}
     checks.append(("client", clients, (*at, "given", "client"), list(given.get("client") or ())))
@@ -273,3 +274,33 @@ def _check_refs(
                 f"unknown {what} role {role!r} (known: {', '.join(sorted({*known, *shared}))})",
             )
     return tuple(dict.fromkeys(unmapped))
+
+
+def _check_table_row(
+    path: Path, expect: Mapping[str, Any], at: tuple[Any, ...], marks: Any
+) -> None:
+    """The expected outcome is its code's own row: a business code is a status with the row's
+    value (TSS 6.1), a technical code a fault with the row's faultcode (TSS 6.2). A case at odds
+    with the tables could only fail, and its failure would blame the service for the case."""
+    status, fault = expect.get("status"), expect.get("fault")
+    problem, where = None, None
+    if status is not None:
+        code, value = status["code"], status["value"]
+        business = tables.business_codes().get(code)
+        if code in tables.technical_codes():
+            problem, where = f"{code} is a technical code (TSS 6.2): expect a fault", "code"
+        elif business is not None and value != business.value:
+            problem = f"{code} comes with status value {business.value} (TSS 6.1), not {value}"
+            where = "value"
+        kind = "status"
+    if fault is not None:
+        code, faultcode = fault["code"], fault.get("faultcode")
+        technical = tables.technical_codes().get(code)
+        if code in tables.business_codes():
+            problem, where = f"{code} is a business code (TSS 6.1): expect a status", "code"
+        elif technical is not None and faultcode not in (None, technical.fault_kind):
+            problem = f"{code} is a {technical.fault_kind} fault (TSS 6.2), not {faultcode}"
+            where = "faultcode"
+        kind = "fault"
+    if problem is not None:
+        raise CaseFileError(path, _line(marks, (*at, "expect", kind, where)), problem)
