@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import json
 import re
 import signal
 import subprocess
@@ -103,6 +104,30 @@ def test_reference_run_niss_only_without_mask(tmp_path: Path) -> None:
         _no_secrets(folder)
         assert (folder / "allure-results" / "environment.properties").is_file()
         assert (folder / "coverage.md").is_file()
+    _every_case_is_labelled_with_evidence(plain / "allure-results")
+
+
+def _every_case_is_labelled_with_evidence(results: Path) -> None:
+    """Issue 5 item 1 on a real run: labels, TSS link, request/response, reproduction, seed."""
+    found = [json.loads(p.read_text()) for p in results.glob("*-result.json")]
+    assert len(found) > 40
+    seeds = 0
+    for result in found:
+        labels = {label["name"]: label["value"] for label in result["labels"]}
+        assert labels["epic"] == "ForeignerSituationService v1", result["name"]
+        assert labels["feature"] in ("consultEmploymentInfos", "consultSpecialInfos", "raw")
+        assert labels["story"] and labels["severity"] and "tag" in labels, result["name"]
+        assert [link["type"] for link in result["links"]] == ["tss"], result["name"]
+        attached = {a["name"]: (results / a["source"]).read_text() for a in result["attachments"]}
+        assert "request" in attached and any(
+            n.startswith(("response", "no response")) for n in attached
+        )
+        assert "curl " in attached["reproduce"], result["name"]
+        if "hypothesis seed" in attached:
+            seeds += 1
+            seed = attached["hypothesis seed"].split("--hypothesis-seed=")[1].split()[0]
+            assert f"--hypothesis-seed={seed}" in attached["reproduce"]
+    assert seeds > 0  # the generated cases
 
 
 class _Canned(http.server.BaseHTTPRequestHandler):

@@ -35,7 +35,7 @@ from conformance.harness.environment import (
     load_environment,
 )
 from conformance.harness.expectation import Expectation, PathAssertion
-from conformance.harness.failures import format_failure
+from conformance.harness.failures import format_failure, reproduction
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED, CaseOutcome
 from conformance.harness.transport import Transport
 
@@ -266,6 +266,12 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
     outcome.exchanges = [attempt.exchange]
     outcome.client_role = attempt.client.role  # a generated case may have drawn another client
     outcome.warnings = [_warning_line(w) for w in attempt.warnings]
+    outcome.reproduce = reproduction(
+        attempt.exchange,
+        attempt.client,
+        seed=outcome.hypothesis_seed,
+        ca_bundle=runtime.environment.ca_bundle,
+    )
     if attempt.failures:
         outcome.outcome = FAILED
         outcome.failure_category = attempt.failures[0].category

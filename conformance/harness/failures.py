@@ -50,13 +50,28 @@ def format_failure(
             lines += _entry(number, failure)
     lines.append(_response_heading(exchange))
     lines += [_INDENT + line for line in trimmed_response(exchange)]
+    lines.append(
+        reproduction(exchange, client, seed=seed, body_file=body_file, ca_bundle=ca_bundle)
+    )
+    return "\n".join(lines) + "\n"
+
+
+def reproduction(
+    exchange: Exchange,
+    client: ClientProfile | None,
+    *,
+    seed: str | None = None,
+    body_file: str = "request.xml",
+    ca_bundle: str | Path | None = None,
+) -> str:
+    """The "Reproduce with:" block: the request body saved to a file, the curl command, and
+    the Hypothesis seed when one was used (the reports attach it for passed cases too)."""
     # Not indented: the block must paste into a shell as is (a heredoc's EOF must start its line).
-    lines.append("Reproduce with:")
-    lines += _save_body(exchange.request.body, body_file)
+    lines = ["Reproduce with:", *_save_body(exchange.request.body, body_file)]
     lines.append(curl_command(exchange, client, body_file=body_file, ca_bundle=ca_bundle))
     if seed:
         lines.append(f"# Hypothesis seed: {seed} (pytest --hypothesis-seed={seed})")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines)
 
 
 def curl_command(

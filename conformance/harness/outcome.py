@@ -27,6 +27,7 @@ class CaseOutcome:
     client_role: str = ""
     exchanges: list[Exchange] = field(default_factory=list)
     failure_text: str = ""  # the one formatter's text; empty when passed
+    reproduce: str = ""  # its "Reproduce with:" block, for a passed case too; empty if none sent
     failure_category: str = ""  # e.g. "wrong return code", "schema violation", "echo mismatch"
     warnings: list[str] = field(default_factory=list)
     hypothesis_seed: str | None = None

@@ -56,7 +56,10 @@ def annotate_case(
 
 
 def reproduction_text(outcome: CaseOutcome) -> str:
-    """The formatter's "Reproduce with:" block (curl + seed), or "" when the case passed."""
+    """The formatter's "Reproduce with:" block (curl + seed), passed cases included; "" when
+    the case sent nothing."""
+    if outcome.reproduce:
+        return outcome.reproduce.strip()
     match = _REPRODUCE.search(outcome.failure_text)
     return match.group(0).strip() if match else ""
 
