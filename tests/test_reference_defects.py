@@ -67,6 +67,8 @@ PROBES = {
     "result_dropped": Probe(),
     "response_other_operation": Probe("special_infos_ssin", SPECIAL),
     "fault_detail_other_operation": Probe("internal_error"),
+    "first_card_only": Probe(),
+    "reason_of_stay_7_digits": Probe("special_infos_ssin", SPECIAL),
     "client_cert_optional": Probe(tweak={"no_cert": "1"}),
     "supplier_failure_as_internal": Probe("supplier_failure", SPECIAL),
     "unknown_as_no_data": Probe("unknown", SPECIAL),

@@ -135,6 +135,18 @@ def _wrong_order(root: etree._Element) -> None:
         cbss.addprevious(legal)  # legalContext before informationCBSS
 
 
+def _first_card_only(root: etree._Element) -> None:
+    cards = root.find("result/employmentCards")
+    if cards is not None:
+        for extra in cards.findall("employmentCard")[1:]:
+            cards.remove(extra)
+
+
+def _reason_of_stay_7_digits(root: etree._Element) -> None:
+    for node in root.iterfind("result/specialInfos/specialInfo/*/code"):
+        node.text = (node.text or "").strip()[:7]
+
+
 def _result_dropped(root: etree._Element) -> None:
     result = root.find("result")
     if result is not None and root.findtext("status/value") == "DATA_FOUND":
@@ -342,6 +354,18 @@ _ALL = (
         "a fault's detail holds the other operation's fault element",
         _mutate(_other_operation("Fault")),
         failure_signature=("Fault detail (NOTES §2", "Expected: detail/"),
+    ),
+    Defect(
+        "first_card_only",
+        "of several employment cards only the first is returned",
+        _mutate(_first_card_only),
+        failure_signature=("Assertion count on result/employmentCards/employmentCard",),
+    ),
+    Defect(
+        "reason_of_stay_7_digits",
+        "reason-of-stay codes lose their last digit (7 digits, not the 8-digit CTMS code)",
+        _mutate(_reason_of_stay_7_digits),
+        failure_signature=("Reason of stay", "an 8-digit CTMS code"),
     ),
     Defect(
         "client_cert_optional",
