@@ -220,6 +220,10 @@ P12_VAR = "NO_SUCH_VAR_4242"
         (lambda d: d.update(timeouts={"connect": -1}), "timeouts: values must be positive"),
         (lambda d: d.update(ca_bundle="nowhere.pem"), "ca_bundle: no such file"),
         (lambda d: d.update(not_triggerable={"MSG00002": ""}), "must map each code to a reason"),
+        (lambda d: d.update(not_triggerable={"MSG0002": "typo"}), "not_triggerable.MSG0002: not"),
+        (_client(customer_identification={"cbeNumber": "206737484"}), "is not 10 digits"),
+        (_client(customer_identification={"sector": 18, "institution": 1000}), "0 to 999"),
+        (_client(customer_identification={"sector": "x", "institution": 0}), "0 to 999"),
     ],
 )
 def test_bad_files_name_file_and_key(tmp_path, monkeypatch, change, message):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from conformance import tables
 from conformance.harness.environment.model import (
     ClientProfile,
     Environment,
@@ -115,6 +116,19 @@ def _client(path: Path, base: Path, role: str, spec: Any) -> ClientProfile:
         )
     if ok_cbe:
         ident = {"cbeNumber": str(ident["cbeNumber"])}
+        if not re.fullmatch(r"[0-9]{10}", ident["cbeNumber"]):
+            raise EnvironmentConfigError(
+                f"{path}: {where}.customer_identification.cbeNumber: "
+                f"{ident['cbeNumber']!r} is not 10 digits (quote it in YAML; NOTES §2)"
+            )
+    else:
+        for key in ("sector", "institution"):
+            number = ident[key]
+            if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 999:
+                raise EnvironmentConfigError(
+                    f"{path}: {where}.customer_identification.{key}: {number!r} is not an "
+                    "integer from 0 to 999 (NOTES §2)"
+                )
     if ("cert" in spec) != ("key" in spec):
         raise EnvironmentConfigError(f"{path}: {where}: 'cert' and 'key' go together")
     if "p12" in spec and "cert" in spec:
@@ -185,6 +199,13 @@ def not_triggerable(path: Path, value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
         raise EnvironmentConfigError(f"{path}: not_triggerable: must map each code to a reason")
+    codes = tables.all_codes()
+    for code in value:
+        if str(code) not in codes:
+            # A typo would excuse nothing and leave the real code reported as a coverage gap.
+            raise EnvironmentConfigError(
+                f"{path}: not_triggerable.{code}: not a code of the TSS tables (conformance codes)"
+            )
     return {str(k): v for k, v in value.items()}
 
 
