@@ -61,6 +61,10 @@ BAD_BODIES = {
         b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body/></soapenv:Envelope>',
         "text/xml; charset=utf-8",
     ),
+    "two elements in the SOAP Body": (
+        GOOD.body.replace(b"</soapenv:Body>", b"<extra/></soapenv:Body>"),
+        "text/xml; charset=utf-8",
+    ),
     "XSD-invalid request": (
         GOOD.body.replace(b"<legalContext>", b"<unexpected/><legalContext>"),
         "text/xml; charset=utf-8",

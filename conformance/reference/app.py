@@ -5,7 +5,8 @@ Before the business chain (``chain.py``) comes what BCSS's gateway does, in this
 1. method: anything but POST -> HTTP 405 with ``Allow: POST`` (no SOAP involved);
 2. path other than the contract's ``/ForeignerSituationService/v1/consult`` -> MSG00052;
 3. ``application/soap+xml`` (SOAP 1.2) -> MSG00053; another content type than ``text/xml``,
-   a body over 1 MiB, empty, truncated, with a DTD or not SOAP -> MSG00004;
+   a body over 1 MiB, empty, truncated, with a DTD, not SOAP or with a Body of more than one
+   element -> MSG00004;
 4. a SOAP 1.2 envelope -> MSG00053;
 5. SOAPAction missing or naming no operation of the contract -> MSG00051;
 6. AAA policy: the organisation has no right to the service at all -> MSG00015. With TLS the
@@ -145,6 +146,9 @@ class ReferenceApp:
             raise Refusal("MSG00051", "SOAPAction missing or naming no operation")
         if envelope.payload is None or envelope.fault is not None:
             raise Refusal("MSG00004", "the SOAP Body holds no request")
+        if next(envelope.payload.itersiblings(tag=etree.Element), None) is not None:
+            # Document/literal: the message is one part, so the Body holds one element (WS-I R2201).
+            raise Refusal("MSG00004", "the SOAP Body holds more than one element")
         certificate = self._certificate_org(environ)
         if certificate is not None:  # two-way TLS: the gateway decides before reading the body
             self._aaa(ex, self.dataset.organisations.get(certificate))
