@@ -251,7 +251,7 @@ _ALL = (
         "ticket_not_uuid",
         "informationCBSS/ticketCBSS is not a UUID",
         _mutate(_ticket_not_uuid),
-        failure_signature=("informationCBSS", "ticketCBSS"),
+        failure_signature=("informationCBSS (TSS 5.1.2): ticketCBSS", "a UUID 8-4-4-4-12"),
     ),
     Defect(
         "timestamps_reversed",
