@@ -73,6 +73,15 @@ class _Handler(BaseHTTPRequestHandler):
             for part in (SOAP[:30], SOAP[30:]):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            for _ in range(600):  # a byte every 0.1 s: each read is quick, the body never ends
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
         elif self.path == "/big":
             self._send(200, "text/xml", b"<a>" + b"x" * BIG + b"</a>")
 
@@ -152,6 +161,16 @@ def test_timeout(server):
         exchange = transport.send(_post(url))
     assert exchange.error is not None and exchange.error.startswith("timeout: no response from")
     assert "\n" not in exchange.error
+
+
+def test_a_trickling_body_times_out_as_a_whole(server):
+    # Every single read is within the read timeout; the whole body is not.
+    url = _base(server) + "/trickle"
+    with _transport(url, read=0.5) as transport:
+        exchange = transport.send(_post(url))
+    assert exchange.status == 200
+    assert exchange.error is not None and exchange.error.startswith("timeout: the response body")
+    assert "\n" not in exchange.error and exchange.body.strip() == b""
 
 
 def test_html_and_error_statuses_are_returned_not_raised(server):

@@ -116,6 +116,10 @@ class Transport:
                 connection.sock.settimeout(self.environment.timeouts.read)
         parts = urlsplit(request.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        read_timeout = self.environment.timeouts.read
+        # The read timeout bounds the whole body too: a server trickling a byte now and then
+        # would otherwise hold the run for as long as it likes.
+        deadline = time.monotonic() + read_timeout
         # http.client sends headers and a bytes body in one write (one TLS record).
         connection.request(request.method, target, body=request.body, headers=request.headers)
         response = connection.getresponse()
@@ -123,14 +127,25 @@ class Transport:
         exchange.headers = dict(response.getheaders())
         body = bytearray()
         try:
-            # read1 returns what has arrived, so a truncated body keeps its received part.
-            while chunk := response.read1(_CHUNK):
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                if connection.sock is not None:
+                    connection.sock.settimeout(remaining)
+                # read1 returns what has arrived, so a truncated body keeps its received part.
+                chunk = response.read1(_CHUNK)
+                if not chunk:
+                    break
                 body.extend(chunk)
                 if len(body) > self.max_body:
                     exchange.error = f"oversized response: more than {self.max_body} bytes"
                     break
         except TimeoutError:
-            raise
+            exchange.error = (
+                f"timeout: the response body from {request.url} was not complete within "
+                f"{read_timeout:g} s ({len(body)} bytes received)"
+            )
         except (OSError, http.client.HTTPException) as exc:  # IncompleteRead, reset mid-body
             exchange.error = f"truncated body: {_first_line(exc)}"
         exchange.body = bytes(body[: self.max_body])
@@ -142,6 +157,8 @@ class Transport:
         response.close()  # marks the response done so the connection can carry the next one
         if response.will_close:
             connection.close()
+        elif connection.sock is not None:
+            connection.sock.settimeout(read_timeout)  # the next exchange starts afresh
 
     def _connection(self, url: str, client: ClientProfile | None) -> http.client.HTTPConnection:
         parts = urlsplit(url)
