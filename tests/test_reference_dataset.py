@@ -82,7 +82,8 @@ def test_client_roles_are_usable() -> None:
             " replaced_by: '91012906810'}]\nintegrations: []\n",
             "replaced_by 91012906810 is not a person",
         ),
-        ("organisations: [\n", "not valid YAML"),
+        ("organisations: [\n", "not valid YAML (expected the node content"),
+        ("persons:\n  - ssin: '1'\n   status: x\n", "not valid YAML (expected <block end>"),
         (
             "organisations: []\npersons: [{ssin: '85073003328'}]\n"
             "unregistered_roles: {unknown: '85073003328'}\n",
@@ -102,6 +103,7 @@ def test_loader_errors_name_the_file_and_the_problem(tmp_path, text: str, messag
     with pytest.raises(DatasetError) as caught:
         Dataset.load(path)
     assert str(path) in str(caught.value) and message in str(caught.value)
+    assert "\n" not in str(caught.value)  # one line, also for a YAML error
 
 
 def test_missing_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]

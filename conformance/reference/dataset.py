@@ -151,6 +151,15 @@ def default_path() -> Path:
     return paths.data_dir() / "datasets" / "reference.yaml"
 
 
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """PyYAML's message on one line: the problem and where (its own text spans several)."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if not problem:
+        return " ".join(str(exc).split())
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
+
+
 class _Loader:
     """Turns the YAML document into a :class:`Dataset`, failing with file + entry + problem."""
 
@@ -166,7 +175,7 @@ class _Loader:
         except OSError as exc:
             raise self.fail("file", f"cannot be read ({exc.strerror})") from None
         except yaml.YAMLError as exc:
-            raise self.fail("file", f"not valid YAML ({exc})") from None
+            raise self.fail("file", f"not valid YAML ({_yaml_problem(exc)})") from None
         if not isinstance(doc, dict):
             raise self.fail("file", "the top level must be a mapping")
         orgs = {
