@@ -50,6 +50,8 @@ PROBES = {
     "ticket_not_uuid": Probe(),
     "timestamps_reversed": Probe("special_infos_ssin", SPECIAL),
     "fault_with_http_200": Probe("supplier_failure"),
+    "business_with_http_500": Probe("no_data"),
+    "soap12_content_type": Probe("special_infos_ssin", SPECIAL),
     "faultcode_swapped": Probe(tweak={"action": '"urn:none"'}),
     "soap12_accepted": Probe(tweak={"soap12": "1"}),
     "soap_action_ignored": Probe(
@@ -118,7 +120,8 @@ def signature(service: RunningService, probe: Probe) -> tuple[object, ...]:
         replied = datetime.fromisoformat(cbss.findtext("timestampReply") or "")
         for child in cbss.iterfind("timestamp*"):
             child.text = "ordered" if received <= replied else "reversed"
-    return (response.status_code, etree.tostring(root, method="c14n"))
+    content_type = response.headers.get("Content-Type")
+    return (response.status_code, content_type, etree.tostring(root, method="c14n"))
 
 
 @pytest.fixture(scope="module")

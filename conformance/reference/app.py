@@ -261,7 +261,8 @@ class ReferenceApp:
             results=self._results,
         )
         self._mutate(element)
-        return Reply(200, [("Content-Type", _XML_TYPE)], soap.wrap(element), verdict.code)
+        headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
+        return Reply(self.policy.business_http_status, headers, soap.wrap(element), verdict.code)
 
     # -- faults and logging -------------------------------------------------------------------
 
@@ -282,7 +283,8 @@ class ReferenceApp:
         if self.policy.swap_faultcode:
             kind = "Server" if kind == "Client" else "Client"
         body = soap.fault_envelope(kind, responses.faultstring(kind), detail)
-        return Reply(self.policy.fault_http_status, [("Content-Type", _XML_TYPE)], body, code)
+        headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
+        return Reply(self.policy.fault_http_status, headers, body, code)
 
     def _mutate(self, element: etree._Element) -> None:
         for mutator in self.policy.mutators:

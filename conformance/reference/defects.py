@@ -266,6 +266,18 @@ _ALL = (
         failure_signature=("HTTP status of a SOAP fault", "Expected: HTTP 500"),
     ),
     Defect(
+        "business_with_http_500",
+        "business answers (status) are sent with HTTP 500 instead of 200",
+        _flags(business_http_status=500),
+        failure_signature=("HTTP status of a business answer", "Expected: HTTP 200"),
+    ),
+    Defect(
+        "soap12_content_type",
+        "answers are served as application/soap+xml (SOAP 1.2), not text/xml",
+        _flags(content_type="application/soap+xml; charset=utf-8"),
+        failure_signature=("Content-Type (NOTES §2", "text/xml"),
+    ),
+    Defect(
         "faultcode_swapped",
         "faultcode is Server where the TSS says Client, and vice versa",
         _flags(swap_faultcode=True),

@@ -38,6 +38,8 @@ class Policy:
     # Shape of what goes out.
     code_substitutions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     fault_http_status: int = 500
+    business_http_status: int = 200
+    content_type: str | None = None  # None: text/xml (SOAP 1.1)
     swap_faultcode: bool = False  # Client <-> Server
     mutators: tuple[Mutator, ...] = ()
 
