@@ -519,6 +519,20 @@ def test_expiry_before_inception_is_only_a_warning(factory):
     ]
 
 
+def test_expiration_details_do_not_hide_an_expiry_before_inception(factory):
+    def change(payload):
+        card = payload.find("result/employmentCards/employmentCard")
+        card.find("expiryDate").text = "2020-01-01"
+        details = etree.SubElement(card, "expirationDetails")
+        etree.SubElement(details, "expiryDate").text = "9999-00-00"
+
+    report = _run(factory, _employment(), change=change)
+    assert report.passed, _titles(report.failures)
+    assert [w.received for w in report.warnings] == [
+        "expiry 2020-01-01 before inception 2024-03-01 at result/employmentCards/employmentCard[1]"
+    ]
+
+
 def test_unknown_reason_of_stay_is_only_a_warning(factory):
     expectation = Expectation("consultSpecialInfos", status=("DATA_FOUND", "MSG00000"))
     path = "result/specialInfos/specialInfo/reason1/code"

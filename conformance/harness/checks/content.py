@@ -67,10 +67,10 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
         return []
     failures = []
     for doc in result.iter(*_DOCUMENTS):
-        parsed = {}
+        parsed: list[tuple[etree._Element, dates.IncompleteDate]] = []
         for node in doc.iter("inceptionDate", "expiryDate"):
             try:
-                parsed[node.tag] = dates.parse((node.text or "").strip())
+                parsed.append((node, dates.parse((node.text or "").strip())))
             except dates.InvalidIncompleteDate as exc:
                 failures.append(
                     CheckFailure(
@@ -80,8 +80,15 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
                         SCHEMA,
                     )
                 )
-        start, end = parsed.get("inceptionDate"), parsed.get("expiryDate")
-        if start is not None and end is not None and dates.compare(end, start) == "before":
+        # The document's own inception against each of its expiry dates, expirationDetails'
+        # included (one must not hide the other).
+        starts = [
+            d for node, d in parsed if node.tag == "inceptionDate" and node.getparent() is doc
+        ]
+        ends = [d for node, d in parsed if node.tag == "expiryDate"]
+        for start, end in ((s, e) for s in starts for e in ends):
+            if dates.compare(end, start) != "before":
+                continue
             failures.append(
                 CheckFailure(
                     f"{doc.tag} dates (NOTES §4: no interpretation, warning only)",
