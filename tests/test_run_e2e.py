@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conformance import tables
+from conformance import paths, tables
 from conformance.reference.server import start_in_thread
 
 pytestmark = pytest.mark.slow
@@ -128,3 +129,51 @@ def test_a_server_returning_a_wrong_code_fails_that_case(
     assert "[wrong return code]" in failed[0]
     assert "MSG00007" in result.stdout and "MSG00005" in result.stdout
     assert _coverage(tmp_path)["MSG00007"]["outcome"] == "failed"
+
+
+def _filled_acceptance_example(folder: Path) -> Path:
+    """The shipped acceptance example with every placeholder filled (dummy certificate files)."""
+    data = yaml.safe_load(
+        (paths.cases_dir() / "environments" / "acceptance.example.yaml").read_text()
+    )
+    for role, value in data["persons"].items():
+        data["persons"][role] = (
+            {"ssin": "87030341186", "replaced_by": "91012906810"}
+            if isinstance(value, dict)
+            else "85073003328"
+        )
+    for client in data["clients"].values():
+        for key in ("p12", "cert", "key"):
+            if key in client:
+                (folder / client[key]).parent.mkdir(exist_ok=True)
+                (folder / client[key]).write_bytes(b"dummy")
+    (folder / data["ca_bundle"]).write_bytes(b"dummy")
+    target = folder / "acceptance.yaml"
+    target.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return target
+
+
+def test_the_acceptance_example_once_filled_runs_and_declares_its_gaps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing listens there, and the dummy files are no certificates: every case that runs fails
+    # with one line, and the codes the example declares not triggerable say so, with its reason.
+    env_file = _filled_acceptance_example(tmp_path)
+    monkeypatch.setenv("BCSS_ONEM_P12_PASSWORD", "dummy")
+    down = "https://127.0.0.1:9/ForeignerSituationService/v1/consult"
+    result = _run(tmp_path, "--env", str(env_file), "--endpoint", down)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Traceback" not in result.stdout
+    declared = yaml.safe_load(env_file.read_text())["not_triggerable"]
+    rows = _coverage(tmp_path)
+    for code, reason in declared.items():
+        assert rows[code]["outcome"] == "not-triggerable" and rows[code]["reason"] == reason
+    assert {r["outcome"] for c, r in rows.items() if c not in declared} == {"failed"}
+
+
+def test_an_unwritable_report_dir_is_one_line_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("a file, not a folder")
+    result = _run(tmp_path)
+    assert result.returncode == 4
+    assert "report folder" in result.stderr and "cannot be written" in result.stderr
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1

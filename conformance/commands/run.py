@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             report_dir, mask_ssin=False, environment_name="", endpoint="", client_organisation=""
         ).check_writable()
     except ReportDirError as exc:
-        print(f"conformance run: {exc}")
+        print(f"conformance run: {exc}", file=sys.stderr)
         return int(pytest.ExitCode.USAGE_ERROR)
     coverage_file = report_dir / coverage.COVERAGE_FILE
     coverage_file.unlink(missing_ok=True)  # never show a previous run's verdict
