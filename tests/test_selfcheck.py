@@ -199,6 +199,42 @@ def test_every_defect_has_a_signature() -> None:
         assert defect.failure_signature and all(defect.failure_signature), defect.name
 
 
+# Which defect proves each check can fail (issue 6: "together they cover every check"), and a
+# piece of the check's own failure title that the defect's signature requires.
+CHECK_PROVEN_BY = {
+    "check_transport": ("client_cert_optional", "Two-way TLS"),
+    "check_soap11": ("soap12_content_type", "Content-Type (NOTES §2"),
+    "check_http_status": ("business_with_http_500", "HTTP status of a business answer"),
+    "check_schema": ("unknown_element", "XSD validity"),
+    "check_known_code": ("status_code_mismatch", "not in the Business nor the Technique table"),
+    "check_business_row": ("status_description_mismatch", ": description"),
+    "check_expected_outcome": ("soap12_accepted", "SOAP fault reasonCode"),
+    "check_fault_shape": ("fault_detail_other_operation", "Fault detail (NOTES §2"),
+    "check_operation": ("response_other_operation", "WSDL output of"),
+    "check_echo": ("echo_legal_context", "Echo of"),
+    "check_information_cbss": ("ticket_not_uuid", "informationCBSS (TSS 5.1.2)"),
+    "check_ssin": ("replaced_not_followed", "ssin: the final NISS"),
+    "check_result_groups": ("result_dropped", "present only with DATA_FOUND"),
+    "check_dates": ("date_month_13", "Incomplete date"),
+    "check_reasons_of_stay": ("reason_of_stay_7_digits", "an 8-digit CTMS code"),
+    "check_assertions": ("first_card_only", "Assertion "),
+}
+
+
+def test_every_check_has_a_defect_whose_signature_names_it() -> None:
+    """With the real self-check below (every defect caught by its signature), this proves that
+    every check of the harness can fail."""
+    import inspect
+
+    from conformance.harness.checks import all_checks
+
+    checks = {check.__name__: check for check in all_checks()}
+    assert set(CHECK_PROVEN_BY) == set(checks)
+    for name, (defect, fragment) in CHECK_PROVEN_BY.items():
+        assert fragment in inspect.getsource(checks[name]), name
+        assert any(fragment in part for part in DEFECTS[defect].failure_signature), name
+
+
 def test_list_and_unknown_defect(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["selfcheck", "--list"]) == 0
     listed = capsys.readouterr().out

@@ -221,7 +221,7 @@ _ALL = (
         "status_code_mismatch",
         "status/code is not the TSS code of the outcome",
         _mutate(_status_code),
-        failure_signature=("TSS 6", "[wrong return code]"),
+        failure_signature=("TSS 6: not in the Business nor the Technique table",),
     ),
     Defect(
         "status_description_mismatch",
@@ -287,7 +287,7 @@ _ALL = (
         "soap12_accepted",
         "SOAP 1.2 envelopes and application/soap+xml are processed",
         _flags(check_soap_version=False),
-        failure_signature=("TSS 6.2 MSG00053",),
+        failure_signature=("TSS 6.2 MSG00053", "Expected: SOAP fault reasonCode MSG00053"),
     ),
     Defect(
         "soap_action_ignored",
