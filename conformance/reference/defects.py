@@ -2,22 +2,18 @@
 
 Each :class:`Defect` is a named, one-line-described override of the faithful
 :class:`~conformance.reference.policy.Policy`: it flips a flag, substitutes a return code,
-changes how faults go out, or adds a mutator that bends the built payload element. The
+changes how answers go out, or adds a mutator (``mutators.py``) that bends the built payload. The
 application never asks which defect is active. Inject with ``start_in_thread(defect=NAME)`` or
 ``conformance serve --defect NAME``; list with ``conformance serve --list-defects``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-from lxml import etree
-
-from conformance import tables
+from conformance.reference import mutators
 from conformance.reference.policy import FAITHFUL, Mutator, Policy
 
 
@@ -46,138 +42,6 @@ def _substitute(code: str, wrong: str) -> Callable[[Policy], Policy]:
 
 def _mutate(mutator: Mutator) -> Callable[[Policy], Policy]:
     return lambda policy: replace(policy, mutators=(*policy.mutators, mutator))
-
-
-# -- mutators: each bends one thing of the built element, and does nothing when it is absent --
-
-
-def _status_value(root: etree._Element) -> None:
-    node = root.find("status/value")
-    if node is not None:
-        node.text = {"DATA_FOUND": "NO_DATA_FOUND"}.get(node.text or "", "DATA_FOUND")
-
-
-def _status_code(root: etree._Element) -> None:
-    node = root.find("status/code")
-    if node is not None and node.text:
-        node.text = node.text[:-1] + str((int(node.text[-1]) + 1) % 10)
-
-
-def _status_description(root: etree._Element) -> None:
-    node = root.find("status/description")
-    if node is not None:
-        others = [
-            r.description for r in tables.business_codes().values() if r.description != node.text
-        ]
-        node.text = others[0]
-
-
-def _echo_customer(root: etree._Element) -> None:
-    customer = root.find("informationCustomer")
-    if customer is None:
-        return
-    ticket = customer.find("ticket")
-    if ticket is None:
-        ticket = etree.Element("ticket")
-        customer.insert(0, ticket)
-        ticket.text = "not-the-one-sent"
-    else:
-        ticket.text = ((ticket.text or "") + "-X")[-36:]
-
-
-def _echo_legal_context(root: etree._Element) -> None:
-    node = root.find("legalContext")
-    if node is not None:
-        text = node.text or ""
-        node.text = text.lower() if text.lower() != text else text + "X"
-
-
-def _echo_criteria(root: etree._Element) -> None:
-    permits = root.find("criteria/dataGroups/workPermits")
-    if permits is not None:
-        permits.text = "false" if (permits.text or "").strip() in ("true", "1") else "true"
-        return
-    ssin = root.find("criteria/ssin")
-    if ssin is not None and ssin.text and len(ssin.text) == 11:
-        ssin.text = ssin.text[:9] + f"{(int(ssin.text[9:]) + 1) % 97:02d}"
-
-
-def _ticket_not_uuid(root: etree._Element) -> None:
-    node = root.find("informationCBSS/ticketCBSS")
-    if node is not None:
-        node.text = "CBSS" + uuid.uuid4().hex[:24]
-
-
-def _timestamps_reversed(root: etree._Element) -> None:
-    received, replied = (
-        root.find("informationCBSS/timestampReceive"),
-        root.find("informationCBSS/timestampReply"),
-    )
-    if received is not None and replied is not None:
-        later = dt.datetime.fromisoformat(replied.text or "") + dt.timedelta(seconds=1)
-        received.text = later.isoformat(timespec="microseconds")
-
-
-def _month_13(root: etree._Element) -> None:
-    node = next(iter(root.iterfind("result//inceptionDate")), None)
-    if node is not None and node.text and len(node.text) == 10:
-        node.text = node.text[:5] + "13" + node.text[7:]  # still 10 characters
-
-
-def _unknown_element(root: etree._Element) -> None:
-    etree.SubElement(root, "processingNode").text = "ref-01"
-
-
-def _wrong_order(root: etree._Element) -> None:
-    legal = root.find("legalContext")
-    cbss = root.find("informationCBSS")
-    if legal is not None and cbss is not None:
-        cbss.addprevious(legal)  # legalContext before informationCBSS
-
-
-def _first_card_only(root: etree._Element) -> None:
-    cards = root.find("result/employmentCards")
-    if cards is not None:
-        for extra in cards.findall("employmentCard")[1:]:
-            cards.remove(extra)
-
-
-def _reason_of_stay_7_digits(root: etree._Element) -> None:
-    for node in root.iterfind("result/specialInfos/specialInfo/*/code"):
-        node.text = (node.text or "").strip()[:7]
-
-
-def _result_dropped(root: etree._Element) -> None:
-    result = root.find("result")
-    if result is not None and root.findtext("status/value") == "DATA_FOUND":
-        root.remove(result)
-
-
-_OTHER_OPERATION = {"consultEmploymentInfos": "consultSpecialInfos"}
-_OTHER_OPERATION |= {v: k for k, v in _OTHER_OPERATION.items()}
-
-
-def _other_operation(suffix: str) -> Mutator:
-    """Renames ``<op><suffix>`` to the other operation's element, namespace kept."""
-
-    def mutate(root: etree._Element) -> None:
-        qname = etree.QName(root)
-        operation = qname.localname.removesuffix(suffix)
-        if qname.localname.endswith(suffix) and operation in _OTHER_OPERATION:
-            root.tag = etree.QName(qname.namespace, _OTHER_OPERATION[operation] + suffix).text
-
-    return mutate
-
-
-def _root_unqualified(root: etree._Element) -> None:
-    root.tag = etree.QName(root).localname
-    etree.cleanup_namespaces(root)
-
-
-def _root_wrong_namespace(root: etree._Element) -> None:
-    qname = etree.QName(root)
-    if qname.namespace:
-        root.tag = etree.QName(qname.namespace.replace("/v1", "/v2"), qname.localname).text
 
 
 _ALL = (
@@ -214,49 +78,49 @@ _ALL = (
     Defect(
         "status_value_mismatch",
         "status/value does not match status/code",
-        _mutate(_status_value),
+        _mutate(mutators.status_value),
         failure_signature=("Expected: status/value",),
     ),
     Defect(
         "status_code_mismatch",
         "status/code is not the TSS code of the outcome",
-        _mutate(_status_code),
+        _mutate(mutators.status_code),
         failure_signature=("TSS 6: not in the Business nor the Technique table",),
     ),
     Defect(
         "status_description_mismatch",
         "status/description is another code's text",
-        _mutate(_status_description),
+        _mutate(mutators.status_description),
         failure_signature=("TSS 6.1", ": description"),
     ),
     Defect(
         "echo_information_customer",
         "informationCustomer is not echoed exactly (ticket)",
-        _mutate(_echo_customer),
+        _mutate(mutators.echo_customer),
         failure_signature=("Echo of informationCustomer",),
     ),
     Defect(
         "echo_legal_context",
         "legalContext is not echoed exactly",
-        _mutate(_echo_legal_context),
+        _mutate(mutators.echo_legal_context),
         failure_signature=("Echo of legalContext",),
     ),
     Defect(
         "echo_criteria",
         "criteria is not echoed exactly",
-        _mutate(_echo_criteria),
+        _mutate(mutators.echo_criteria),
         failure_signature=("Echo of criteria",),
     ),
     Defect(
         "ticket_not_uuid",
         "informationCBSS/ticketCBSS is not a UUID",
-        _mutate(_ticket_not_uuid),
+        _mutate(mutators.ticket_not_uuid),
         failure_signature=("informationCBSS (TSS 5.1.2): ticketCBSS", "a UUID 8-4-4-4-12"),
     ),
     Defect(
         "timestamps_reversed",
         "timestampReceive is after timestampReply",
-        _mutate(_timestamps_reversed),
+        _mutate(mutators.timestamps_reversed),
         failure_signature=("informationCBSS", "timestampReceive <= timestampReply"),
     ),
     Defect(
@@ -322,61 +186,61 @@ _ALL = (
     Defect(
         "date_month_13",
         "an incomplete date in the result has month 13 (still 10 characters)",
-        _mutate(_month_13),
+        _mutate(mutators.month_13),
         failure_signature=("Incomplete date", "month 13"),
     ),
     Defect(
         "unknown_element",
         "the response root ends with an element the XSD does not know",
-        _mutate(_unknown_element),
+        _mutate(mutators.unknown_element),
         failure_signature=("XSD validity", "'processingNode'"),
     ),
     Defect(
         "wrong_element_order",
         "legalContext comes before informationCBSS",
-        _mutate(_wrong_order),
+        _mutate(mutators.wrong_order),
         failure_signature=("XSD validity", "'legalContext'", "'informationCBSS' expected"),
     ),
     Defect(
         "root_unqualified",
         "the payload root element has no namespace",
-        _mutate(_root_unqualified),
+        _mutate(mutators.root_unqualified),
         failure_signature=("XSD validity", "global element of", "Received: consult"),
     ),
     Defect(
         "root_wrong_namespace",
         "the payload root element is in the v2 namespace",
-        _mutate(_root_wrong_namespace),
+        _mutate(mutators.root_wrong_namespace),
         failure_signature=("XSD validity", "global element of", "ForeignerSituation/v2}"),
     ),
     Defect(
         "result_dropped",
         "a DATA_FOUND answer carries no result",
-        _mutate(_result_dropped),
+        _mutate(mutators.result_dropped),
         failure_signature=("present only with DATA_FOUND", "Received: result absent"),
     ),
     Defect(
         "response_other_operation",
         "the business answer is the other operation's response element",
-        _mutate(_other_operation("Response")),
+        _mutate(mutators.other_operation("Response")),
         failure_signature=("WSDL output of",),
     ),
     Defect(
         "fault_detail_other_operation",
         "a fault's detail holds the other operation's fault element",
-        _mutate(_other_operation("Fault")),
+        _mutate(mutators.other_operation("Fault")),
         failure_signature=("Fault detail (NOTES §2", "Expected: detail/"),
     ),
     Defect(
         "first_card_only",
         "of several employment cards only the first is returned",
-        _mutate(_first_card_only),
+        _mutate(mutators.first_card_only),
         failure_signature=("Assertion count on result/employmentCards/employmentCard",),
     ),
     Defect(
         "reason_of_stay_7_digits",
         "reason-of-stay codes lose their last digit (7 digits, not the 8-digit CTMS code)",
-        _mutate(_reason_of_stay_7_digits),
+        _mutate(mutators.reason_of_stay_7_digits),
         failure_signature=("Reason of stay", "an 8-digit CTMS code"),
     ),
     Defect(
