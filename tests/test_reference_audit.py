@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 
 from conformance.reference import samples
@@ -71,3 +72,36 @@ def test_concurrent_writes_stay_whole_lines(tmp_path) -> None:  # type: ignore[n
     log.close()
     lines = (tmp_path / "audit.jsonl").read_text().splitlines()
     assert len(lines) == 200 and all(json.loads(line)["request"] == "x" * 5000 for line in lines)
+
+
+def _raw_exchange(service, request: bytes) -> bytes:  # type: ignore[no-untyped-def]
+    host, port = service.base_url.rsplit("/", 1)[-1].rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        received = b""
+        for _ in range(100):  # bounded: the server answers then closes
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    return received
+
+
+def test_requests_refused_by_the_http_server_itself_are_audited(reference_service) -> None:  # type: ignore[no-untyped-def]
+    # Malformed HTTP never reaches the application: the server answers 400 itself. It is still a
+    # rejected request, so it gets its one entry, written before that answer.
+    service = reference_service(tls=False)
+    before = len(read_entries(service.audit_log))
+    answer = _raw_exchange(service, b"NOT A REQUEST LINE\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    bad_length = (
+        b"POST /ForeignerSituationService/v1/consult HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: text/xml\r\nContent-Length: abc\r\n\r\n<a/>"
+    )
+    assert _raw_exchange(service, bad_length).startswith(b"HTTP/1.1 400 ")
+    entries = read_entries(service.audit_log)[before:]
+    assert [(e["http_status"], e["outcome"]) for e in entries] == [(400, "HTTP 400")] * 2
+    assert entries[1]["method"] == "POST"
+    assert entries[1]["path"] == "/ForeignerSituationService/v1/consult"
+    assert all(e["ticket_cbss"] and e["time"].endswith("+00:00") for e in entries)

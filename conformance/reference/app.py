@@ -290,6 +290,26 @@ class ReferenceApp:
         for mutator in self.policy.mutators:
             mutator(element)
 
+    def audit_server_refusal(self, method: str, path: str, status: str, message: str) -> None:
+        """One entry for a request the HTTP server answered itself (malformed HTTP, a request
+        head that stalled): it never reached :meth:`__call__`."""
+        received = responses.now()
+        self.audit.write(
+            AuditEntry(
+                ticket_cbss=str(uuid.uuid4()),
+                customer_ticket=None,
+                time=responses.xsd_datetime(received),
+                method=method,
+                path=path,
+                operation=None,
+                client_organisation=None,
+                http_status=int(status[:3]) if status[:3].isdigit() else 0,
+                outcome=f"HTTP {status[:3]}",
+                request="",
+                response=f"{status}\n{message}".strip(),
+            )
+        )
+
     def _log(self, environ: dict[str, Any], ex: _Exchange, reply: Reply) -> None:
         payload = ex.payload
         ticket = payload.findtext("informationCustomer/ticket") if payload is not None else None

@@ -1,8 +1,9 @@
 """Security logging (TSS §3.3.2): one JSON line per request, incoming and outgoing message.
 
 BCSS logs every message "so that security audits are possible". The reference service writes
-exactly one entry per request, rejected ones included (405, faults), and flushes it before the
-response leaves, so a test that has its response can read its entry. Append-only, thread-safe.
+exactly one entry per request, rejected ones included (405, faults, and the 400s the HTTP server
+answers itself for malformed HTTP), and flushes it before the response leaves, so a test that
+has its response can read its entry. Append-only, thread-safe.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class AuditEntry:
     operation: str | None
     client_organisation: str | None
     http_status: int
-    outcome: str  # status/code or detail/reasonCode, or "HTTP <status>" (405)
+    outcome: str  # status/code or detail/reasonCode, or "HTTP <status>" (405, malformed HTTP)
     request: str  # decoded text (undecodable bytes replaced)
     response: str
 

@@ -19,7 +19,9 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from cheroot import server as http
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
@@ -108,6 +110,8 @@ def start_in_thread(
         (host, port), app, numthreads=_THREADS, server_name="conformance-reference"
     )
     server.error_log = _quiet_error_log  # type: ignore[method-assign]
+    server.ConnectionClass = _AuditedConnection
+    server.audit_refusal = app.audit_server_refusal  # type: ignore[attr-defined]
     pki = None
     if tls:
         pki = build_pki(data, pki_dir or _in(workdir) / "pki")
@@ -161,6 +165,34 @@ def _tls_adapter(pki: DevPki, policy: Policy) -> BuiltinSSLAdapter:
     context.load_verify_locations(cafile=str(pki.ca_cert))
     context.verify_mode = ssl.CERT_REQUIRED if policy.require_client_cert else ssl.CERT_OPTIONAL
     return adapter
+
+
+class _AuditedRequest(http.HTTPRequest):
+    """cheroot answers some requests itself (a malformed request line or header, a request
+    head that stalls): they never reach the application, yet each is a rejected request and
+    gets its one audit entry, written before the answer (TSS §3.3.2). A refused TLS handshake
+    is no request: nothing is logged for it."""
+
+    def simple_response(self, status: Any, msg: str = "") -> None:
+        record = getattr(self.server, "audit_refusal", None)
+        if record is not None:
+            record(
+                _text(getattr(self, "method", None)),
+                _text(getattr(self, "path", None)),
+                str(status),
+                msg,
+            )
+        super().simple_response(status, msg)
+
+
+class _AuditedConnection(http.HTTPConnection):
+    RequestHandlerClass = _AuditedRequest
+
+
+def _text(value: bytes | str | None) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value or ""
 
 
 def _serve(server: wsgi.Server, errors: list[BaseException]) -> None:
