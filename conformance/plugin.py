@@ -99,6 +99,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # controller collects nothing, so the arguments tell whether cases will run).
         if explicit or collect.names_cases(config.args):
             controller.check_writable(usage_error=True)
+            controller.clear_bundles()  # an earlier run's bundles would outlive a fix
         config.pluginmanager.register(controller, "conformance-controller")
 
 
@@ -161,20 +162,26 @@ class _Controller:
         self.interrupted = False
         self.saw_case_files = False
 
-    def check_writable(self, *, usage_error: bool) -> None:
-        probe = ReportSession(
+    def _folder_only(self) -> ReportSession:
+        """A session that knows the folder only (before any environment is loaded)."""
+        return ReportSession(
             self.report_dir,
             mask_ssin=False,
             environment_name="",
             endpoint="",
             client_organisation="",
         )
+
+    def check_writable(self, *, usage_error: bool) -> None:
         try:
-            probe.check_writable()
+            self._folder_only().check_writable()
         except ReportDirError as exc:
             if usage_error:
                 raise pytest.UsageError(str(exc)) from None
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+    def clear_bundles(self) -> None:
+        self._folder_only().clear_bundles()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if any(isinstance(item, collect.CaseItem) for item in items):

@@ -212,6 +212,20 @@ def test_failing_run_bundles_every_failed_case_masked(tmp_path: Path) -> None:
     assert "❌ failed" in (report_dir / "coverage.md").read_text()
 
 
+def test_a_reused_report_folder_shows_this_run_only(tmp_path: Path) -> None:
+    """A case that failed in the previous run and passes now leaves no bundle, and the Allure
+    results hold this run's result only (not the earlier one as a retry)."""
+    only = ["--", "-k", "msg00007-canceled", "--allow-partial"]
+    assert _run(tmp_path, "--defect", "canceled_as_unknown", *only).returncode == 1
+    assert (tmp_path / BUNDLES_DIR / "msg00007-canceled" / "README.txt").is_file()
+    assert _run(tmp_path, *only).returncode == 0
+    assert list((tmp_path / BUNDLES_DIR).iterdir()) == []
+    results = [
+        json.loads(p.read_text()) for p in (tmp_path / "allure-results").glob("*-result.json")
+    ]
+    assert [r["status"] for r in results] == ["passed"]
+
+
 def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     with _wrong_service(hold_after=3) as (url, handler):

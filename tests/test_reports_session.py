@@ -177,3 +177,14 @@ def test_without_mask_earlier_html_and_history_are_kept(tmp_path: Path) -> None:
     _run(tmp_path, _session(tmp_path, mask=False))
     assert NISS in (tmp_path / "history.jsonl").read_text()
     assert (tmp_path / "allure-report-single" / "index.html").is_file()
+
+
+def test_clear_bundles_removes_only_earlier_bundles(tmp_path: Path) -> None:
+    session = _session(tmp_path, mask=False)
+    session.check_writable()
+    session.case_finished(_outcome("failing", FAILED))
+    own = tmp_path / "bundles" / "notes"
+    own.mkdir()
+    (own / "README.txt").write_text("my own notes")
+    assert session.clear_bundles() == [tmp_path / "bundles" / "failing"]
+    assert sorted(p.name for p in (tmp_path / "bundles").iterdir()) == ["notes"]

@@ -88,6 +88,9 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         f"--junitxml={report_dir / JUNIT_FILE}",
         f"--alluredir={report_dir / RESULTS_DIR}",
         "--no-code-summary",  # printed below, last
+        # One run per results folder: an earlier run's results would show as retries of this
+        # one. The trend lives in history.jsonl (``conformance report``), not in the results.
+        "--clean-alluredir",
     ]
     if args.endpoint:
         argv += ["--endpoint", args.endpoint]

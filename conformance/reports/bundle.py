@@ -31,6 +31,8 @@ SERVICE = "ForeignerSituationService v1"
 SERVICE_DESK_MAIL = "servicedesk@ksz-bcss.fgov.be"
 SERVICE_DESK_PHONE = "02-741 84 00 (working days, 8:00-16:30)"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+README = "README.txt"
+README_HEAD = "To: BCSS service desk"  # how every bundle's README begins (tells ours apart)
 # Environments that are not BCSS's: a failure there is ours to look at, not the service desk's.
 LOCAL_ENVIRONMENTS = ("reference",)
 
@@ -113,7 +115,7 @@ def write_bundle(
             index if many else None, exchange, ticket, request_name, response_name
         )
     text = _readme(outcome, environment_name, endpoint, client_organisation, lines)
-    _write(folder / "README.txt", text.encode("utf-8"), masker, secrets)
+    _write(folder / README, text.encode("utf-8"), masker, secrets)
     return folder
 
 
@@ -164,7 +166,7 @@ def _readme(
 ) -> str:
     local = environment_name in LOCAL_ENVIRONMENTS
     header = [
-        f"To: BCSS service desk <{SERVICE_DESK_MAIL}>, phone {SERVICE_DESK_PHONE}",
+        f"{README_HEAD} <{SERVICE_DESK_MAIL}>, phone {SERVICE_DESK_PHONE}",
         f"Subject: {SERVICE} - {outcome.operation} - problem seen in {environment_name}",
         "",
     ]

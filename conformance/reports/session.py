@@ -9,7 +9,8 @@ Layout of ``report_dir`` (issue 5)::
     coverage.md              the same, as a table a person reads
     bundles/<case-id>/       one service-desk bundle per failed case (TSS §8)
 
-The plugin calls :meth:`ReportSession.check_writable` before anything runs,
+The plugin calls :meth:`ReportSession.check_writable` and :meth:`clear_bundles` before
+anything runs,
 :meth:`case_finished` after each case (bundles are written at once, so Ctrl-C keeps them), and
 :meth:`finish` from ``pytest_unconfigure``: after pytest's junitxml has written its file.
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 from conformance.harness.outcome import FAILED, CaseOutcome
 from conformance.reports import allure_files, matrix
-from conformance.reports.bundle import bundle_dir_name, write_bundle
+from conformance.reports.bundle import README, README_HEAD, bundle_dir_name, write_bundle
 from conformance.reports.html import HISTORY_FILE, MULTI_DIR, SINGLE_DIR
 from conformance.reports.masking import Masker, clean_bytes
 
@@ -90,6 +91,20 @@ class ReportSession:
                     "Pass another --report-dir or fix the folder's permissions."
                 ) from None
 
+    def clear_bundles(self) -> list[Path]:
+        """Remove the bundles an earlier run left in this folder, before this run starts: a
+        case that passes now must not keep an old bundle. Only bundle folders (their README
+        begins with :data:`README_HEAD`) are removed; returns them."""
+        removed: list[Path] = []
+        if not self.bundles_dir.is_dir():
+            return removed
+        for folder in sorted(self.bundles_dir.iterdir()):
+            readme = folder / README
+            if readme.is_file() and readme.read_bytes().startswith(README_HEAD.encode()):
+                shutil.rmtree(folder)
+                removed.append(folder)
+        return removed
+
     def case_finished(self, outcome: CaseOutcome) -> Path | None:
         """Write the service-desk bundle of a failed case now; returns its folder."""
         if outcome.outcome != FAILED:
@@ -147,8 +162,8 @@ class ReportSession:
         for row in rows:
             for case_id in row.get("cases", []):
                 name = bundle_dir_name(str(case_id))
-                if (self.bundles_dir / name / "README.txt").is_file():
-                    links[str(case_id)] = f"{BUNDLES_DIR}/{name}/README.txt"
+                if (self.bundles_dir / name / README).is_file():
+                    links[str(case_id)] = f"{BUNDLES_DIR}/{name}/{README}"
         return links
 
     def artefacts(self) -> list[Path]:
