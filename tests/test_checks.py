@@ -564,6 +564,10 @@ CARD = "result/employmentCards/employmentCard"
             {"path": f"{CARD}/inceptionDate", "matches": r"2024-\d\d-\d\d"},
             {"path": "ssin", "matches": "9+"},
         ),
+        (  # a YAML boolean is the XML boolean's text, not Python's "True"
+            {"path": "criteria/dataGroups/employmentCards", "equals": True},
+            {"path": "criteria/dataGroups/employmentCards", "equals": False},
+        ),
     ],
 )
 def test_path_assertions(factory, holds, fails):

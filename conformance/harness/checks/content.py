@@ -159,8 +159,15 @@ def _evaluate(assertion: PathAssertion, nodes: list[etree._Element]) -> str | No
         return "absent"
     text = (nodes[0].text or "").strip()
     if op == "equals":
-        return None if text == str(value).strip() else repr(text)
+        return None if text == _xml_text(value) else repr(text)
     return None if re.fullmatch(str(value), text) else repr(text)  # matches
+
+
+def _xml_text(value: object) -> str:
+    """A YAML scalar as XML writes it: ``true`` is xsd:boolean's "true", not Python's "True"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()
 
 
 def _describe(assertion: PathAssertion) -> str:
