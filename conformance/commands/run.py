@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -88,9 +89,6 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         f"--junitxml={report_dir / JUNIT_FILE}",
         f"--alluredir={report_dir / RESULTS_DIR}",
         "--no-code-summary",  # printed below, last
-        # One run per results folder: an earlier run's results would show as retries of this
-        # one. The trend lives in history.jsonl (``conformance report``), not in the results.
-        "--clean-alluredir",
     ]
     if args.endpoint:
         argv += ["--endpoint", args.endpoint]
@@ -103,6 +101,10 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir).resolve()
+    # One run per results folder: an earlier run's results would show as retries of this one;
+    # the trend lives in history.jsonl (``conformance report``). Not allure's --clean-alluredir:
+    # under xdist every worker would empty the folder as it starts, racing the others' results.
+    shutil.rmtree(report_dir / RESULTS_DIR, ignore_errors=True)
     try:
         ReportSession(
             report_dir, mask_ssin=False, environment_name="", endpoint="", client_organisation=""
