@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -172,6 +173,9 @@ def _only(report: CheckReport, fragment: str, category: str) -> CheckFailure:
     assert not report.passed
     matching = [f for f in report.failures if fragment in f.title and f.category == category]
     assert matching, _titles(report.failures)
+    # Every check cites its rule; a path assertion is the case's own (its case cites the TSS).
+    uncited = [f.title for f in report.failures if not re.search(r"TSS|NOTES|^Assertion ", f.title)]
+    assert not uncited, uncited
     return matching[0]
 
 

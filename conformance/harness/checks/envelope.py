@@ -114,7 +114,7 @@ def check_schema(observed: Observed, expectation: Expectation) -> list[CheckFail
         return []  # unreadable or detail-less: check_soap11 / check_fault_shape report it
     contract = observed.contract
     qname = etree.QName(element)
-    title = f"XSD validity of {qname.localname} ({contract.xsd_path.name})"
+    title = f"XSD validity of {qname.localname} (TSS 5 messages, {contract.xsd_path.name})"
     if qname.namespace != contract.namespace or qname.localname not in contract.element_names:
         return [
             CheckFailure(

@@ -182,7 +182,8 @@ def check_operation(observed: Observed, expectation: Expectation) -> list[CheckF
     received = etree.QName(payload).localname
     if received == op.response:
         return []
-    return [CheckFailure(f"WSDL output of {op.name}", op.response, received, SCHEMA)]
+    title = f"WSDL output of {op.name} (NOTES §2: <op>Response; TSS 5.2.2 / 5.3.2)"
+    return [CheckFailure(title, op.response, received, SCHEMA)]
 
 
 def _received(observed: Observed) -> str:
