@@ -10,6 +10,7 @@ from conformance.reference import samples
 from conformance.reference.audit import AuditEntry, AuditLog, read_entries
 from conformance.reference.dataset import Dataset
 from conformance.reference.pytest_fixture import session_for
+from conformance.reference.server import MAX_HEAD_BYTES
 from conformance.xmlsafe import parse_untrusted
 
 pytest_plugins = ["conformance.reference.pytest_fixture"]
@@ -105,3 +106,23 @@ def test_requests_refused_by_the_http_server_itself_are_audited(reference_servic
     assert entries[1]["method"] == "POST"
     assert entries[1]["path"] == "/ForeignerSituationService/v1/consult"
     assert all(e["ticket_cbss"] and e["time"].endswith("+00:00") for e in entries)
+
+
+def test_oversized_request_head_is_refused_audited_and_the_server_keeps_serving(
+    reference_service,
+) -> None:  # type: ignore[no-untyped-def]
+    # Without a limit the server would buffer any header, however long, in memory.
+    service = reference_service(tls=False)
+    before = len(read_entries(service.audit_log))
+    head = (
+        b"POST /ForeignerSituationService/v1/consult HTTP/1.1\r\nHost: x\r\n"
+        + b"X-Padding: "
+        + b"p" * (MAX_HEAD_BYTES + 1)
+        + b"\r\nContent-Length: 0\r\n\r\n"
+    )
+    assert _raw_exchange(service, head).startswith(b"HTTP/1.1 413 ")
+    [entry] = read_entries(service.audit_log)[before:]
+    assert (entry["http_status"], entry["outcome"]) == (413, "HTTP 413")
+    with session_for(service) as session:
+        ok = session.post(service.url, data=GOOD.body, headers=GOOD.headers, timeout=10)
+    assert parse_untrusted(ok.content).findtext(".//status/code") == "MSG00000"

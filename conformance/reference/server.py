@@ -34,6 +34,10 @@ from conformance.reference.policy import FAITHFUL, Policy
 _log = logging.getLogger(__name__)
 _STOP_TIMEOUT_S = 10.0
 _THREADS = 16
+# Request line plus headers. cheroot's default is no limit: any header, however long, would be
+# buffered in memory. A SOAP request's head is well under 1 KiB; beyond this, HTTP 413 (414 for
+# the request line alone).
+MAX_HEAD_BYTES = 64 * 1024
 
 
 class ServiceError(RuntimeError):
@@ -111,6 +115,7 @@ def start_in_thread(
     )
     server.error_log = _quiet_error_log  # type: ignore[method-assign]
     server.ConnectionClass = _AuditedConnection
+    server.max_request_header_size = MAX_HEAD_BYTES
     server.audit_refusal = app.audit_server_refusal  # type: ignore[attr-defined]
     pki = None
     if tls:
