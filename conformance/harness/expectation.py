@@ -127,19 +127,3 @@ class Expectation:
             raise ValueError(
                 f"fault code must be 'Client', 'Server' or None, not {self.fault[0]!r}"
             )
-
-    @property
-    def expected_code(self) -> str | None:
-        """The return code expected, business or technical."""
-        if self.status is not None:
-            return self.status[1]
-        if self.fault is not None:
-            return self.fault[1]
-        return None
-
-    @property
-    def replaced(self) -> bool:
-        """True when the requested NISS was replaced by another (NOTES §4)."""
-        return bool(
-            self.requested_ssin and self.final_ssin and self.requested_ssin != self.final_ssin
-        )
