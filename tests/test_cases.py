@@ -92,6 +92,14 @@ def test_unknown_key_names_the_key_and_its_line(tmp_path: Path) -> None:
     assert "unknown key 'colour'" in error.message
 
 
+def test_a_repeated_key_is_refused_not_silently_overridden(tmp_path: Path) -> None:
+    error = _refusal(
+        tmp_path,
+        GOOD.replace("    craft: wrong_path\n", "    craft: wrong_path\n    craft: soap12\n"),
+    )
+    assert error.line == 19 and "duplicate key 'craft'" in error.message
+
+
 def test_unknown_nested_key_is_refused_too(tmp_path: Path) -> None:
     error = _refusal(
         tmp_path, GOOD.replace("person: cards_and_permits", "persn: cards_and_permits")
