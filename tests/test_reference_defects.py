@@ -74,6 +74,10 @@ PROBES = {
     "client_cert_optional": Probe(tweak={"no_cert": "1"}),
     "supplier_failure_as_internal": Probe("supplier_failure", SPECIAL),
     "unknown_as_no_data": Probe("unknown", SPECIAL),
+    "internal_error_as_supplier": Probe("internal_error", SPECIAL),
+    "identity_mismatch_as_not_allowed": Probe(client="identity_mismatch"),
+    "group_refusal_as_not_allowed": Probe("cards_and_permits", client="cards_only"),
+    "no_data_as_unknown": Probe("no_data", SPECIAL),
 }
 XSD_INVALID = {
     "date_month_13",

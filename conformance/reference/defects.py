@@ -256,6 +256,30 @@ _ALL = (
         failure_signature=("TSS 6.2 MSG00002", "[wrong return code]"),
     ),
     Defect(
+        "internal_error_as_supplier",
+        "an internal error is reported MSG00002 (supplier), not MSG00003",
+        _substitute("MSG00003", "MSG00002"),
+        failure_signature=("TSS 6.2 MSG00003", "[wrong return code]"),
+    ),
+    Defect(
+        "identity_mismatch_as_not_allowed",
+        "a certificate that is not the customerIdentification's gets MSG00013, not MSG00014",
+        _substitute("MSG00014", "MSG00013"),
+        failure_signature=("TSS 6.1 MSG00014", "[wrong return code]"),
+    ),
+    Defect(
+        "group_refusal_as_not_allowed",
+        "a data group the client may not see gets MSG00013, not REG00101",
+        _substitute("REG00101", "MSG00013"),
+        failure_signature=("TSS 6.1 REG00101", "[wrong return code]"),
+    ),
+    Defect(
+        "no_data_as_unknown",
+        "a known NISS without data is answered MSG00005 (unknown), not MSG00100",
+        _substitute("MSG00100", "MSG00005"),
+        failure_signature=("TSS 6.1 MSG00100", "[wrong return code]"),
+    ),
+    Defect(
         "unknown_as_no_data",
         "an unknown NISS is answered MSG00100 (no data) instead of MSG00005",
         _substitute("MSG00005", "MSG00100"),
