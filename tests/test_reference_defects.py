@@ -78,6 +78,8 @@ PROBES = {
     "identity_mismatch_as_not_allowed": Probe(client="identity_mismatch"),
     "group_refusal_as_not_allowed": Probe("cards_and_permits", client="cards_only"),
     "no_data_as_unknown": Probe("no_data", SPECIAL),
+    "invalid_request_as_internal": Probe(tweak={"body": "<not-xml"}),
+    "aaa_refusal_as_internal": Probe(client="no_service_access"),
 }
 XSD_INVALID = {
     "date_month_13",
@@ -102,6 +104,8 @@ def send(service: RunningService, probe: Probe) -> requests.Response:
     body, headers = sample.body, dict(sample.headers)
     if "action" in probe.tweak:
         headers["SOAPAction"] = probe.tweak["action"]
+    if "body" in probe.tweak:
+        body = probe.tweak["body"].encode()
     if "soap12" in probe.tweak:
         body = body.replace(NS_SOAP11.encode(), NS_SOAP12.encode())
     url = service.base_url + probe.tweak.get("path", "/ForeignerSituationService/v1/consult")

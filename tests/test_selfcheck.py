@@ -235,6 +235,17 @@ def test_every_check_has_a_defect_whose_signature_names_it() -> None:
         assert any(fragment in part for part in DEFECTS[defect].failure_signature), name
 
 
+def test_every_code_of_both_tables_has_a_wrong_code_defect() -> None:
+    """Issue 6: the defects together cover every code of TSS 6.1 and 6.2; each code is named by
+    the signature of a defect that breaks it (proven caught by the real self-check below)."""
+    from conformance import tables
+
+    named = {part for d in DEFECTS.values() for part in d.failure_signature}
+    for code in tables.all_codes():
+        section = "6.1" if tables.kind_of(code) == "business" else "6.2"
+        assert any(part.startswith(f"TSS {section} {code}") for part in named), code
+
+
 def test_list_and_unknown_defect(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["selfcheck", "--list"]) == 0
     listed = capsys.readouterr().out

@@ -105,7 +105,8 @@ class ReferenceApp:
         try:
             reply = self._handle(environ, ex)
         except Refusal as refusal:
-            reply = self._fault(ex, refusal.code, refusal.diagnostic)
+            code = self.policy.substitute(refusal.code)  # a defect may swap a binding code too
+            reply = self._fault(ex, code, refusal.diagnostic)
         except Exception as exc:  # the server keeps serving, and never shows a stack trace
             reply = self._fault(ex, "MSG00003", type(exc).__name__)
         self._log(environ, ex, reply)

@@ -79,7 +79,7 @@ _ALL = (
         "status_value_mismatch",
         "status/value does not match status/code",
         _mutate(mutators.status_value),
-        failure_signature=("Expected: status/value",),
+        failure_signature=("TSS 6.1 MSG00000", "Expected: status/value"),
     ),
     Defect(
         "status_code_mismatch",
@@ -278,6 +278,18 @@ _ALL = (
         "a known NISS without data is answered MSG00005 (unknown), not MSG00100",
         _substitute("MSG00100", "MSG00005"),
         failure_signature=("TSS 6.1 MSG00100", "[wrong return code]"),
+    ),
+    Defect(
+        "invalid_request_as_internal",
+        "a malformed or XSD-invalid request is answered MSG00003 (internal error), not MSG00004",
+        _substitute("MSG00004", "MSG00003"),
+        failure_signature=("TSS 6.2 MSG00004", "[wrong return code]"),
+    ),
+    Defect(
+        "aaa_refusal_as_internal",
+        "an organisation without right to the service gets MSG00003, not MSG00015",
+        _substitute("MSG00015", "MSG00003"),
+        failure_signature=("TSS 6.2 MSG00015", "[wrong return code]"),
     ),
     Defect(
         "unknown_as_no_data",
