@@ -102,8 +102,18 @@ def test_reference_run_niss_only_without_mask(tmp_path: Path) -> None:
     assert re.search(rb"\d\d#[0-9a-f]{8}", masks)  # masked, not dropped: still readable
     for folder in (plain, masked):
         _no_secrets(folder)
-        assert (folder / "allure-results" / "environment.properties").is_file()
-        assert (folder / "coverage.md").is_file()
+        for name in (
+            "junit.xml",
+            "coverage.json",
+            "coverage.md",
+            "allure-results/environment.properties",
+            "allure-results/categories.json",
+            "allure-results/bcss-coverage-globals.json",
+        ):
+            assert (folder / name).is_file(), name
+    properties = (plain / "allure-results" / "environment.properties").read_text()
+    for key in ("environment=", "endpoint=", "harness.version=", "client.organisation=", "xsd."):
+        assert key in properties, key
     _every_case_is_labelled_with_evidence(plain / "allure-results")
 
 
