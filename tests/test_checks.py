@@ -267,7 +267,7 @@ def test_html_page_fails(factory):
     body = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
     report = _run(factory, _employment(), body=body, status=502, content_type="text/html")
     failure = _only(report, "SOAP 1.1", SCHEMA)
-    assert "HTML" in failure.received
+    assert "HTML" in failure.received and "HTTP 502, Content-Type text/html" in failure.received
 
 
 def test_empty_body_never_passes(factory):

@@ -64,7 +64,8 @@ def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFail
             (b"<!doctype html", b"<html")
         ):
             what = f"an HTML page ({what})"
-        received = f"{what}; Content-Type {content_type or '(none)'}"
+        # The HTTP status tells a wrong server (404, 502 from a proxy...) at a glance.
+        received = f"{what}; HTTP {exchange.status}, Content-Type {content_type or '(none)'}"
         failures.append(CheckFailure(title, "a well-formed SOAP 1.1 Envelope", received, SCHEMA))
     elif observed.envelope.version != "1.1":
         failures.append(CheckFailure(title, "a SOAP 1.1 Envelope", "a SOAP 1.2 Envelope", SCHEMA))
