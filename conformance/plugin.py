@@ -162,26 +162,16 @@ class _Controller:
         self.interrupted = False
         self.saw_case_files = False
 
-    def _folder_only(self) -> ReportSession:
-        """A session that knows the folder only (before any environment is loaded)."""
-        return ReportSession(
-            self.report_dir,
-            mask_ssin=False,
-            environment_name="",
-            endpoint="",
-            client_organisation="",
-        )
-
     def check_writable(self, *, usage_error: bool) -> None:
         try:
-            self._folder_only().check_writable()
+            ReportSession.folder_only(self.report_dir).check_writable()
         except ReportDirError as exc:
             if usage_error:
                 raise pytest.UsageError(str(exc)) from None
             pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
 
     def clear_bundles(self) -> None:
-        self._folder_only().clear_bundles()
+        ReportSession.folder_only(self.report_dir).clear_bundles()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if any(isinstance(item, collect.CaseItem) for item in items):

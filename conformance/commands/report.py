@@ -52,13 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     report_dir: Path = args.report_dir
-    session = ReportSession(
-        report_dir,
-        mask_ssin=args.mask_ssin,
-        environment_name="",
-        endpoint="",
-        client_organisation="",
-    )
+    session = ReportSession.folder_only(report_dir, mask_ssin=args.mask_ssin)
     try:
         session.check_writable()
     except ReportDirError as exc:

@@ -106,9 +106,7 @@ def run(args: argparse.Namespace) -> int:
     # under xdist every worker would empty the folder as it starts, racing the others' results.
     shutil.rmtree(report_dir / RESULTS_DIR, ignore_errors=True)
     try:
-        ReportSession(
-            report_dir, mask_ssin=False, environment_name="", endpoint="", client_organisation=""
-        ).check_writable()
+        ReportSession.folder_only(report_dir).check_writable()
     except ReportDirError as exc:
         print(f"conformance run: {exc}", file=sys.stderr)
         return int(pytest.ExitCode.USAGE_ERROR)

@@ -76,6 +76,18 @@ class ReportSession:
         self.results_dir = Path(results_dir) if results_dir else self.report_dir / RESULTS_DIR
         self.bundles_dir = self.report_dir / BUNDLES_DIR
 
+    @classmethod
+    def folder_only(cls, report_dir: Path, *, mask_ssin: bool = False) -> ReportSession:
+        """A session that knows its folder only: to check it, clear old bundles or re-render
+        a finished run (no environment is loaded yet, or any more)."""
+        return cls(
+            report_dir,
+            mask_ssin=mask_ssin,
+            environment_name="",
+            endpoint="",
+            client_organisation="",
+        )
+
     def check_writable(self) -> None:
         """Create the folders and prove a file can be written; raise :class:`ReportDirError`
         naming the folder and the reason otherwise. Call it before anything runs."""
