@@ -237,6 +237,16 @@ def test_bad_files_name_file_and_key(tmp_path, monkeypatch, change, message):
     assert str(Path(path).resolve()) in str(info.value)
 
 
+def test_a_repeated_key_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "env.yaml"
+    text = yaml.safe_dump(MINIMAL, sort_keys=False)
+    path.write_text(text + "persons:\n  no_data: '85073003328'\n", encoding="utf-8")
+    with pytest.raises(EnvironmentConfigError) as info:
+        load_environment(str(path))
+    line = len(text.splitlines()) + 1
+    assert f"{path.resolve()}:{line}: duplicate key 'persons'" in str(info.value)
+
+
 def test_missing_file_and_not_yaml(tmp_path):
     with pytest.raises(EnvironmentConfigError, match="no such environment file"):
         load_environment(str(tmp_path / "nope.yaml"))

@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from conformance import paths, tables
+from conformance.harness.yamlkeys import duplicate_key
 
 SCHEMA_FILE = "case.schema.json"
 OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
@@ -126,32 +127,13 @@ def _read(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
         raise CaseFileError(path, None, f"invalid YAML: {exc}") from None
     marks: dict[tuple[Any, ...], int] = {}
     if node is not None:
-        duplicate = _duplicate_key(node)
+        duplicate = duplicate_key(node)
         if duplicate is not None:
             key, line = duplicate
             # YAML would keep the last one silently: a typo'd case would test something else.
             raise CaseFileError(path, line, f"duplicate key {key!r}")
         _marks(node, (), marks)
     return data, marks
-
-
-def _duplicate_key(node: yaml.Node) -> tuple[str, int] | None:
-    """The first key repeated in one mapping, with its 1-based line (None when there is none)."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key, value in node.value:
-            if key.value in seen:
-                return str(key.value), key.start_mark.line + 1
-            seen.add(key.value)
-            found = _duplicate_key(value)
-            if found is not None:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found = _duplicate_key(item)
-            if found is not None:
-                return found
-    return None
 
 
 def _schema_error(path: Path, data: Any, marks: Mapping[tuple[Any, ...], int]) -> None:

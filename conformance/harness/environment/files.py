@@ -23,6 +23,7 @@ from conformance.harness.environment.model import (
     Person,
     Timeouts,
 )
+from conformance.harness.yamlkeys import duplicate_key
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",
@@ -37,9 +38,13 @@ _PERSON_KEYS = {"ssin", "replaced_by"}
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        duplicate = duplicate_key(yaml.compose(text, Loader=yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise EnvironmentConfigError(f"{path}: cannot be read as YAML: {exc}") from None
+    if duplicate is not None:
+        raise EnvironmentConfigError(f"{path}:{duplicate[1]}: duplicate key {duplicate[0]!r}")
     if not isinstance(data, dict):
         raise EnvironmentConfigError(
             f"{path}: must be a mapping of keys, got {type(data).__name__}"
