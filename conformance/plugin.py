@@ -8,6 +8,7 @@ report carries its outcome to the controller, which alone aggregates coverage an
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,12 @@ def pytest_runtest_makereport(
         outcome.outcome, outcome.failure_text = FAILED, str(report.longrepr)
     summary = execute.environment_summary(execute.runtime_for(item.config).environment)
     masking = item.config.getoption("conformance_mask_ssin")
-    live.attach_outcome(outcome, mask=Masker(summary["known_ssins"]) if masking else None)
+    # Scrubbed here already, not only by the controller's final pass: a run killed outright
+    # must not leave a password in an attachment.
+    secrets = [os.environ.get(name, "") for name in summary["secret_env_vars"]]
+    live.attach_outcome(
+        outcome, mask=Masker(summary["known_ssins"]) if masking else None, secrets=secrets
+    )
     setattr(report, _WIRE, execute.outcome_to_wire(outcome))
     setattr(report, _ENV, summary)
     return report

@@ -353,7 +353,15 @@ def test_p12_password_of_the_environment_never_reaches_an_artefact(
         env_file = tmp_path / "e2e.yaml"
         env_file.write_text(yaml.safe_dump(environment), encoding="utf-8")
         done = _run(report_dir, "--env", str(env_file), "--", "-k", "msg00007-canceled")
+        # Without the controller's final pass (as when a run is killed outright), the
+        # attachments written inside the test are already scrubbed.
+        raw = tmp_path / "no-final-pass"
+        args = ["--env", str(env_file), "--", "-k", "msg00007-canceled"]
+        _run(raw, *args, "-p", "no:conformance-controller")
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    attachments = list((raw / "allure-results").glob("*-attachment*"))
+    assert attachments
+    assert not [p for p in attachments if P12_PASSWORD.encode() in p.read_bytes()]
     assert (report_dir / BUNDLES_DIR / "msg00007-canceled" / "response.xml").is_file()
     artefacts = _artefacts(report_dir)
     assert any(name.startswith("allure-results/") for name in artefacts)
