@@ -73,17 +73,12 @@ def _leaks(report_dir: Path, ssins: set[str]) -> list[tuple[str, str]]:
     ]
 
 
+def _command(report_dir: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "conformance.cli", "run", "--report-dir", str(report_dir), *args]
+
+
 def _run(report_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "conformance.cli",
-        "run",
-        "--report-dir",
-        str(report_dir),
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    return subprocess.run(_command(report_dir, *args), capture_output=True, text=True, timeout=600)
 
 
 def _no_secrets(report_dir: Path) -> None:
@@ -239,16 +234,7 @@ def test_a_reused_report_folder_shows_this_run_only(tmp_path: Path) -> None:
 def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     with _wrong_service(hold_after=3) as (url, handler):
-        command = [
-            sys.executable,
-            "-m",
-            "conformance.cli",
-            "run",
-            "--report-dir",
-            str(report_dir),
-            "--endpoint",
-            url,
-        ]
+        command = _command(report_dir, "--endpoint", url)
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for _ in range(600):  # bounded: until the run is stuck on the held request
             if handler.hits > 3 or process.poll() is not None:
