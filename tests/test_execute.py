@@ -7,6 +7,7 @@ really drives generation: the same seed sends the same requests, another seed ot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +18,7 @@ from conformance.harness import execute
 from conformance.harness.cases import Case, load_file
 from conformance.harness.outcome import PASSED
 
+OWN_TICKET = re.compile(rb"<ticket>(conformance-[0-9a-f]{24})</ticket>")
 SENT: list[Exchange] = []  # every exchange of this module's runtime, in order
 
 
@@ -40,12 +42,26 @@ def _case(runtime: execute.Runtime, case_id: str) -> Case:
 
 
 def _sent(runtime: execute.Runtime, case: Case, seed: int) -> list[bytes]:
-    """Every request body the case sent with ``seed``, in order; the case must pass."""
+    """Every request body the case sent with ``seed``, in order; the case must pass. The
+    harness's own per-message ticket is fresh every time, so it is blanked."""
     SENT.clear()
     outcome = execute.run_case(case, runtime, seed=seed)
     assert outcome.outcome == PASSED, outcome.failure_text
     assert outcome.hypothesis_seed == str(seed)
-    return [exchange.request.body for exchange in SENT]
+    return [OWN_TICKET.sub(b"<ticket/>", exchange.request.body) for exchange in SENT]
+
+
+def test_every_request_carries_a_fresh_client_ticket_unless_the_case_gives_one(
+    runtime: execute.Runtime,
+) -> None:
+    # TSS §8: the service desk wants the BCSS ticket, or else the client's own; a request that
+    # got no answer has no BCSS ticket, so the harness always sends its own.
+    case = _case(runtime, "gen-unknown-niss")
+    SENT.clear()
+    assert execute.run_case(case, runtime, seed=1).outcome == PASSED
+    tickets = [OWN_TICKET.search(exchange.request.body) for exchange in SENT]
+    assert all(tickets) and len({t.group(0) for t in tickets if t}) == len(SENT)
+    assert all(len(t.group(1)) == 36 for t in tickets if t)  # the XSD's maximum
 
 
 def test_the_same_seed_sends_the_same_requests(runtime: execute.Runtime) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -136,7 +137,7 @@ def _request(case: Case, runtime: Runtime, draw: given_block.Draw) -> OutgoingRe
     ssin = draw.ssin or ""
     kwargs: dict[str, Any] = {
         "legal_context": case.request.get("legalContext"),
-        "ticket": draw.ticket,
+        "ticket": draw.ticket if draw.ticket is not None else own_ticket(),
         "timestamp_sent": draw.timestamp_sent,
     }
     if case.craft == "both_groups_false":
@@ -209,6 +210,13 @@ def _fixed_draw(case: Case, runtime: Runtime) -> given_block.Draw:
         ticket=_opt(case.request, "ticket"),
         timestamp_sent=_opt(case.request, "timestampSent"),
     )
+
+
+def own_ticket() -> str:
+    """A fresh client ticket (36 characters, the XSD maximum): TSS §8 asks the service desk
+    for the BCSS ticket or else the client's own, and a request that got no answer has no
+    BCSS ticket."""
+    return "conformance-" + uuid.uuid4().hex[:24]
 
 
 def _opt(mapping: Mapping[str, Any], key: str) -> str | None:
