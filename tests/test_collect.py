@@ -11,7 +11,6 @@ import json
 import pickle
 import re
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,31 +54,6 @@ def case(
     return CASE.format(
         id=id, code=code, operation=operation, person=person, title=title, value=value
     )
-
-
-class _Html(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b"<html><body>Service unavailable</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def html_endpoint() -> Iterator[str]:
-    """A wrong server: answers every POST with an HTML page (port 0, 127.0.0.1 only)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Html)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult"
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ messages naming the TSS rule.
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,29 +62,6 @@ def test_the_catalogue_passes_under_xdist(tmp_path: Path) -> None:
     result = _run(tmp_path, "--", "-n", "2")
     _check_complete_pass(tmp_path, result)
     assert "2 workers" in result.stdout
-
-
-class _Html(http.server.BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def html_endpoint() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Html)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult"
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_server_answering_html_fails_every_case_with_one_line(
