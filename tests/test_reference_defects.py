@@ -44,6 +44,8 @@ PROBES = {
     "status_value_mismatch": Probe(),
     "status_code_mismatch": Probe("special_infos_ssin", SPECIAL),
     "status_description_mismatch": Probe("no_data"),
+    "refusal_with_technical_code_in_band": Probe("canceled", SPECIAL),
+    "fault_with_business_code": Probe(tweak={"action": '"urn:none"'}),
     "echo_information_customer": Probe("special_infos_ssin", SPECIAL),
     "echo_legal_context": Probe(),
     "echo_criteria": Probe("special_infos_fictional", SPECIAL),

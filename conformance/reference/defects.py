@@ -88,6 +88,18 @@ _ALL = (
         failure_signature=("TSS 6: not in the Business nor the Technique table",),
     ),
     Defect(
+        "refusal_with_technical_code_in_band",
+        "a NO_RESULT status carries a TSS 6.2 code instead of a TSS 6.1 one",
+        _mutate(mutators.refusal_in_band_with_technical_code),
+        failure_signature=("a technical code is a SOAP fault",),
+    ),
+    Defect(
+        "fault_with_business_code",
+        "SOAP faults carry a TSS 6.1 (business) reasonCode",
+        _mutate(mutators.fault_with_business_code),
+        failure_signature=("a business code is an in-band status",),
+    ),
+    Defect(
         "status_description_mismatch",
         "status/description is another code's text",
         _mutate(mutators.status_description),

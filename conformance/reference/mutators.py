@@ -26,6 +26,21 @@ def status_code(root: etree._Element) -> None:
         node.text = node.text[:-1] + str((int(node.text[-1]) + 1) % 10)
 
 
+def refusal_in_band_with_technical_code(root: etree._Element) -> None:
+    # A refusal reported in-band under a TSS 6.2 code: those travel only as SOAP faults.
+    value, code = root.find("status/value"), root.find("status/code")
+    if value is not None and code is not None and value.text == "NO_RESULT":
+        code.text = next(iter(tables.technical_codes()))
+
+
+def fault_with_business_code(root: etree._Element) -> None:
+    # A fault whose reasonCode comes from the TSS 6.1 table, which is answered in-band.
+    for reason in root.iterfind("detail/reasonCode"):
+        reason.text = next(
+            code for code, row in tables.business_codes().items() if row.value == "NO_RESULT"
+        )
+
+
 def status_description(root: etree._Element) -> None:
     node = root.find("status/description")
     if node is not None:
