@@ -150,13 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-reference-"))
     dataset = Dataset.load()
-    onem = dataset.client_roles()["onem"]
-    sample = samples.request(
-        "consultEmploymentInfos",
-        dataset.person_roles()["concurrent_cards"]["ssin"] or "",
-        identification=onem.customer_identification,
-        legal_context=onem.legal_context,
-    )
+    sample = samples.for_roles(dataset, "consultEmploymentInfos", "concurrent_cards")
     print(
         f"{CLIENTS} keep-alive clients in a separate process; "
         f"DATA_FOUND request of {len(sample.body)} bytes"
@@ -197,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             assert secure.pki is not None
-            creds = secure.pki.clients[onem.certificate_org]
+            creds = secure.pki.clients[dataset.client_roles()["onem"].certificate_org]
             tls = {"ca": str(secure.pki.ca_cert), "cert": str(creds.cert), "key": str(creds.key)}
             show(
                 "reference, two-way TLS",

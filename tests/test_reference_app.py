@@ -18,20 +18,8 @@ pytest_plugins = ["conformance.reference.pytest_fixture"]
 
 CONTRACT = load_contract()
 DATASET = Dataset.load()
-ONEM = DATASET.client_roles()["onem"]
-PERSON = DATASET.person_roles()["concurrent_cards"]["ssin"] or ""
-GOOD = samples.request(
-    "consultEmploymentInfos",
-    PERSON,
-    identification=ONEM.customer_identification,
-    legal_context=ONEM.legal_context,
-)
-SPECIAL = samples.request(
-    "consultSpecialInfos",
-    PERSON,
-    identification=ONEM.customer_identification,
-    legal_context=ONEM.legal_context,
-)
+GOOD = samples.for_roles(DATASET, "consultEmploymentInfos", "concurrent_cards")
+SPECIAL = samples.for_roles(DATASET, "consultSpecialInfos", "concurrent_cards")
 _XXE = b"""<?xml version="1.0"?>
 <!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>&x;</soapenv:Body></soapenv:Envelope>"""

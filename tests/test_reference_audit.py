@@ -16,13 +16,8 @@ from conformance.xmlsafe import parse_untrusted
 pytest_plugins = ["conformance.reference.pytest_fixture"]
 
 DATASET = Dataset.load()
-ONEM = DATASET.client_roles()["onem"]
-GOOD = samples.request(
-    "consultEmploymentInfos",
-    DATASET.person_roles()["concurrent_cards"]["ssin"] or "",
-    identification=ONEM.customer_identification,
-    legal_context=ONEM.legal_context,
-    ticket="audit-ticket-1",
+GOOD = samples.for_roles(
+    DATASET, "consultEmploymentInfos", "concurrent_cards", ticket="audit-ticket-1"
 )
 
 

@@ -96,13 +96,12 @@ ROWS = [
 
 def send(service, row: Row) -> requests.Response:  # type: ignore[no-untyped-def]
     role = DATASET.client_roles()[row.client]
-    ssin = DATASET.person_roles().get(row.person, {"ssin": row.person})["ssin"]
-    assert ssin is not None
-    sample = samples.request(
+    sample = samples.for_roles(
+        DATASET,
         row.operation,
-        ssin,
-        identification=role.customer_identification,
-        legal_context=row.legal_context or role.legal_context,
+        row.person,
+        row.client,
+        legal_context=row.legal_context,
         cards=row.cards,
         permits=row.permits,
     )

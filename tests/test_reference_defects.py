@@ -95,12 +95,12 @@ XSD_INVALID = {
 
 def send(service: RunningService, probe: Probe) -> requests.Response:
     role = DATASET.client_roles()[probe.client]
-    ssin = DATASET.person_roles().get(probe.person, {"ssin": probe.person})["ssin"] or ""
-    sample = samples.request(
+    sample = samples.for_roles(
+        DATASET,
         probe.operation,
-        ssin,
-        identification=role.customer_identification,
-        legal_context=probe.legal_context or role.legal_context,
+        probe.person,
+        probe.client,
+        legal_context=probe.legal_context,
         permits=probe.permits,
     )
     body, headers = sample.body, dict(sample.headers)

@@ -25,15 +25,7 @@ OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
 
 def ask(service, operation: str, person: str, client: str = "onem", **kw):  # type: ignore[no-untyped-def]
     role = CLIENTS[client]
-    ssin = PERSONS[person]["ssin"]
-    assert ssin is not None
-    sample = samples.request(
-        operation,
-        ssin,
-        identification=role.customer_identification,
-        legal_context=role.legal_context,
-        **kw,
-    )
+    sample = samples.for_roles(DATASET, operation, person, client, **kw)
     with session_for(service, role.certificate_org) as session:
         response = session.post(service.url, data=sample.body, headers=sample.headers, timeout=10)
     request_payload = parse_untrusted(sample.body).find(f"{{{NS_SOAP11}}}Body")[0]  # type: ignore[index]

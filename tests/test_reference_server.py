@@ -21,12 +21,7 @@ pytest_plugins = ["conformance.reference.pytest_fixture"]
 
 DATASET = Dataset.load()
 ONEM = DATASET.client_roles()["onem"]
-GOOD = samples.request(
-    "consultEmploymentInfos",
-    DATASET.person_roles()["concurrent_cards"]["ssin"] or "",
-    identification=ONEM.customer_identification,
-    legal_context=ONEM.legal_context,
-)
+GOOD = samples.for_roles(DATASET, "consultEmploymentInfos", "concurrent_cards")
 
 
 def code_of(response: requests.Response) -> str | None:

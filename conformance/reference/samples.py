@@ -14,6 +14,7 @@ from lxml import etree
 
 from conformance import soap
 from conformance.contract import Contract, load_contract
+from conformance.reference.dataset import Dataset
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,28 @@ def request(
     action = contract.operations[operation].soap_action
     headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{action}"'}
     return SampleRequest(soap.wrap(element), headers)
+
+
+def for_roles(
+    dataset: Dataset,
+    operation: str,
+    person: str,
+    client: str = "onem",
+    *,
+    legal_context: str | None = None,
+    **options: Any,
+) -> SampleRequest:
+    """:func:`request` for a person ROLE (or a literal NISS) sent as a client ROLE of
+    ``dataset``, with the client's identification and legal context (unless overridden).
+    ``options`` are :func:`request`'s: ``cards``, ``permits``, ``ticket``, ``contract``."""
+    role = dataset.client_roles()[client]
+    ssin = dataset.person_roles().get(person, {"ssin": person})["ssin"]
+    if not ssin:
+        raise ValueError(f"person role {person!r} has no NISS in the dataset")
+    return request(
+        operation,
+        ssin,
+        identification=role.customer_identification,
+        legal_context=legal_context or role.legal_context,
+        **options,
+    )
