@@ -424,3 +424,15 @@ def test_concurrent_validations_keep_their_own_errors(contract: Contract) -> Non
     for thread in threads:
         thread.join()
     assert wrong == []
+
+
+@pytest.mark.parametrize("name", ["ForeignerSituationV1.xsd", "CommonV3.xsd"])
+def test_every_element_carries_a_documentation_of_its_meaning(name: str) -> None:
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    tree = etree.parse(str(paths.xsd_dir() / name))
+    undocumented = [
+        f"{element.get('name')} (line {element.sourceline})"
+        for element in tree.iter(f"{xs}element")
+        if not (element.findtext(f"{xs}annotation/{xs}documentation") or "").strip()
+    ]
+    assert undocumented == []
