@@ -152,3 +152,26 @@ def test_an_unwritable_report_dir_is_one_line_on_stderr(tmp_path: Path) -> None:
     assert result.returncode == 4
     assert "report folder" in result.stderr and "cannot be written" in result.stderr
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--env", "nope.yaml"], "nope.yaml: no such environment file"),
+        (["--env", "bad.yaml"], "bad.yaml: unknown key(s) bogus"),
+        (["--endpoint", "ftp://host/x"], "--endpoint: 'ftp://host/x' is not an http(s) URL"),
+        (["--defect", "nope"], "unknown defect 'nope'"),
+        (["--env", "bad.yaml", "--defect", "bis_accepted"], "a defect applies to the built-in"),
+    ],
+)
+def test_a_bad_environment_is_one_line_before_anything_runs(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    (tmp_path / "bad.yaml").write_text("endpoint: https://127.0.0.1:1/x\nbogus: 1\n")
+    (tmp_path / "out" / "bundles").mkdir(parents=True)
+    (tmp_path / "out" / "coverage.json").write_text("[]")  # a previous run's: left untouched
+    result = _run(tmp_path, *args)
+    assert result.returncode == 4
+    lines = result.stderr.strip().splitlines()
+    assert result.stdout == "" and len(lines) == 1 and says in lines[0], result.stderr
+    assert (tmp_path / "out" / "coverage.json").read_text() == "[]"

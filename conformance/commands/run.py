@@ -24,6 +24,7 @@ import pytest
 
 from conformance import paths
 from conformance.harness import coverage
+from conformance.harness.environment import EnvironmentConfigError, check_environment
 from conformance.reports.session import JUNIT_FILE, RESULTS_DIR, ReportDirError, ReportSession
 
 HELP = "Run the case catalogue against an environment (default: the embedded reference service)."
@@ -101,6 +102,11 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir).resolve()
+    try:  # a bad environment is one line, before anything is touched or started
+        check_environment(args.env, args.endpoint, defect=getattr(args, "defect", None))
+    except EnvironmentConfigError as exc:
+        print(f"conformance run: {exc}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
     # One run per results folder: an earlier run's results would show as retries of this one;
     # the trend lives in history.jsonl (``conformance report``). Not allure's --clean-alluredir:
     # under xdist every worker would empty the folder as it starts, racing the others' results.

@@ -25,6 +25,7 @@ from conformance.harness.environment.model import (
     Timeouts,
 )
 from conformance.harness.environment.reference import load_reference, shared_pki_dir
+from conformance.reference.defects import DEFECTS
 
 __all__ = [
     "BUILTIN",
@@ -34,6 +35,7 @@ __all__ = [
     "EnvironmentHandle",
     "Person",
     "Timeouts",
+    "check_environment",
     "load_environment",
     "shared_pki_dir",
 ]
@@ -51,20 +53,42 @@ def load_environment(
     ``defect`` starts the embedded service with one deliberate deviation from the TSS
     (``conformance.reference.defects``), to prove the checks catch it.
     """
+    path = _environment_file(name_or_path, endpoint, defect)
+    if path is None:
+        builtin = paths.data_dir() / "environments" / f"{name_or_path}.yaml"
+        return load_reference(builtin, endpoint, defect)
+    env = from_file(path)
+    if endpoint is not None:
+        env.endpoint = endpoint
+    return EnvironmentHandle(env)
+
+
+def check_environment(
+    name_or_path: str = "reference", endpoint: str | None = None, *, defect: str | None = None
+) -> None:
+    """Raise what :func:`load_environment` would raise for a bad file, URL or defect option,
+    without starting anything: lets a command refuse bad input in one line, before a run."""
+    path = _environment_file(name_or_path, endpoint, defect)
+    if path is not None:
+        from_file(path)
+
+
+def _environment_file(name_or_path: str, endpoint: str | None, defect: str | None) -> Path | None:
+    """The environment file to read, or None for a built-in environment."""
     if defect is not None and name_or_path not in BUILTIN:
         raise EnvironmentConfigError(f"{name_or_path}: a defect applies to the built-in reference")
+    if defect is not None and defect not in DEFECTS:
+        raise EnvironmentConfigError(
+            f"unknown defect {defect!r} (see conformance serve --list-defects)"
+        )
     if endpoint is not None:
         check_url(endpoint, "--endpoint")
     if name_or_path in BUILTIN:
-        builtin = paths.data_dir() / "environments" / f"{name_or_path}.yaml"
-        return load_reference(builtin, endpoint, defect)
+        return None
     path = Path(name_or_path)
     if not path.is_file():
         raise EnvironmentConfigError(
             f"{name_or_path}: no such environment file "
             f"(built-in environments: {', '.join(BUILTIN)})"
         )
-    env = from_file(path.resolve())
-    if endpoint is not None:
-        env.endpoint = endpoint
-    return EnvironmentHandle(env)
+    return path.resolve()
