@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from conformance import niss, paths, tables
 from conformance.harness import given as given_block
 from conformance.harness.cases import Case, CaseFileError, Roles, load_file
+from conformance.harness.certs import CRAFTS
 
 CLIENTS = {"onem", "onem_inspection", "cards_only"}
 PERSONS = {"cards_and_permits", "unknown", "no_data"}
@@ -246,6 +247,7 @@ def test_the_catalogue_covers_the_binding_errors_and_both_operations() -> None:
         "xsd_invalid",
         "both_groups_false",
         "no_client_cert",
+        *CRAFTS,  # the refused client certificates (cases/client_certificates.yaml)
     }
     assert {c.operation for c in cases} == {"consultEmploymentInfos", "consultSpecialInfos", "raw"}
     groups = {

@@ -74,6 +74,9 @@ PROBES = {
     "first_card_only": Probe(),
     "reason_of_stay_7_digits": Probe("special_infos_ssin", SPECIAL),
     "client_cert_optional": Probe(tweak={"no_cert": "1"}),
+    "any_client_ca_accepted": Probe(tweak={"cert": "foreign"}),
+    "client_cert_dates_not_checked": Probe(tweak={"cert": "expired"}),
+    "client_cert_usage_not_checked": Probe(tweak={"cert": "no_client_auth"}),
     "supplier_failure_as_internal": Probe("supplier_failure", SPECIAL),
     "unknown_as_no_data": Probe("unknown", SPECIAL),
     "internal_error_as_supplier": Probe("internal_error", SPECIAL),
@@ -113,6 +116,11 @@ def send(service: RunningService, probe: Probe) -> requests.Response:
     url = service.base_url + probe.tweak.get("path", "/ForeignerSituationService/v1/consult")
     organisation = None if "no_cert" in probe.tweak else role.certificate_org
     with session_for(service, organisation) as session:
+        if "cert" in probe.tweak:  # a certificate two-way TLS must refuse
+            assert service.pki is not None
+            kind = probe.tweak["cert"]
+            creds = service.pki.foreign_client if kind == "foreign" else service.pki.refused[kind]
+            session.cert = (str(creds.cert), str(creds.key))
         return session.post(url, data=body, headers=headers, timeout=10)
 
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,8 +25,10 @@ from hypothesis.errors import Flaky, InvalidArgument
 from conformance import hypothesis_profiles
 from conformance.contract import Contract
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness import certs
 from conformance.harness import given as given_block
 from conformance.harness.cases import Case
+from conformance.harness.certs.factory import CertificateFactory, not_applicable, presenting
 from conformance.harness.checks import CheckFailure, run_checks
 from conformance.harness.client import RequestFactory
 from conformance.harness.environment import (
@@ -60,6 +63,7 @@ class Runtime:
     contract: Contract
     factory: RequestFactory
     transport: Transport
+    certificates: CertificateFactory  # the refused client certificates of the TLS cases
 
     @property
     def environment(self) -> Environment:
@@ -67,6 +71,7 @@ class Runtime:
 
     def close(self) -> None:
         self.transport.close()
+        self.certificates.close()
         self.handle.close()
 
 
@@ -89,7 +94,7 @@ def open_runtime(
     except Exception as exc:
         handle.close()
         raise RuntimeStartError(f"environment {env!r}: {exc}") from exc
-    return Runtime(handle, contract, factory, transport)
+    return Runtime(handle, contract, factory, transport, CertificateFactory(handle.environment))
 
 
 _RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()
@@ -105,12 +110,21 @@ def runtime_for(config: pytest.Config) -> Runtime:
                 config.getoption("conformance_endpoint"),
                 config.getoption("conformance_defect", None),
             )
+            _keep_certificates(config, cached)
         except RuntimeStartError as exc:
             cached = exc
         config.stash[_RUNTIME] = cached
     if isinstance(cached, RuntimeStartError):
         raise cached
     return cached
+
+
+def _keep_certificates(config: pytest.Config, runtime: Runtime) -> None:
+    from conformance.plugin import DEFAULT_REPORT_DIR  # here: the plugin imports this module
+
+    folder = config.getoption("conformance_report_dir", None) or DEFAULT_REPORT_DIR
+    masking = bool(config.getoption("conformance_mask_ssin", False))
+    runtime.certificates.keep_in(Path(folder).resolve(), keys=not masking)
 
 
 def close_runtime(config: pytest.Config) -> None:
@@ -154,6 +168,8 @@ def _request(case: Case, runtime: Runtime, draw: given_block.Draw) -> OutgoingRe
         "xsd_invalid": lambda: factory.xsd_invalid(typed),
         "no_client_cert": lambda: typed,  # the message is faithful; _sender drops the certificate
     }
+    if case.craft in certs.CRAFTS:
+        return typed  # the message is faithful; _sender presents the refused certificate
     return crafts[case.craft]()
 
 
@@ -178,20 +194,33 @@ def expectation(case: Case, runtime: Runtime, draw: given_block.Draw) -> Expecta
         final_ssin=final,
         assertions=assertions,
         tls_refused=bool(expect.get("tls_refused")),
+        refused_certificate=_refused_certificate(case, runtime, draw.client),
     )
 
 
 def _attempt(case: Case, runtime: Runtime, draw: given_block.Draw) -> _Attempt:
     request = _request(case, runtime, draw)
-    client = _sender(case, runtime.environment.client(draw.client))
+    client = _sender(case, runtime, runtime.environment.client(draw.client))
     exchange = runtime.transport.send(request, client)
     report = run_checks(exchange, expectation(case, runtime, draw), runtime.contract)
     return _Attempt(exchange, client, tuple(report.failures), tuple(report.warnings))
 
 
-def _sender(case: Case, client: ClientProfile) -> ClientProfile:
+def _refused_certificate(
+    case: Case, runtime: Runtime, role: str
+) -> certs.factory.RefusedCertificate | None:
+    if case.craft not in certs.CRAFTS:
+        return None
+    return runtime.certificates.for_case(case.id, case.craft, runtime.environment.client(role))
+
+
+def _sender(case: Case, runtime: Runtime, client: ClientProfile) -> ClientProfile:
     """The client as it connects: without any certificate for craft ``no_client_cert``
-    (two-way TLS must refuse it, NOTES §1)."""
+    (two-way TLS must refuse it, NOTES §1), with a certificate it must refuse for the crafts
+    of ``harness/certs``."""
+    refused = _refused_certificate(case, runtime, client.role)
+    if refused is not None:
+        return presenting(client, refused)
     if case.craft != "no_client_cert":
         return client
     return dataclasses.replace(client, cert=None, key=None, p12=None, p12_password_env=None)
@@ -245,6 +274,9 @@ def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
     declared = environment.not_triggerable.get(case.code or "")
     if declared:
         return declared
+    tls = not_applicable(case.craft, bool(case.expect.get("tls_refused")), environment)
+    if tls:
+        return tls
     missing = []
     if not case.given or not case.given.get("client"):
         missing += [] if case.client in environment.clients else [f"client role {case.client!r}"]

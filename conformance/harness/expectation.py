@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.harness.certs.factory import RefusedCertificate
 
 OPS = ("equals", "present", "absent", "count", "matches")
 
@@ -103,7 +106,9 @@ class Expectation:
       (the ``replaced_by`` NISS when the person was replaced, NOTES §4);
     - ``assertions``: extra :class:`PathAssertion` s from the case;
     - ``tls_refused``: the endpoint must refuse the exchange at the TLS layer (a request sent
-      without a client certificate: two-way TLS identifies the client, NOTES §1 and §4).
+      without a client certificate: two-way TLS identifies the client, NOTES §1 and §4);
+    - ``refused_certificate``: with ``tls_refused``, the certificate presented that the service
+      must not trust (``harness/certs``); ``checks/certificates.py`` judges those cases.
 
     Exactly one of ``status`` and ``fault`` is normally set; when both are None only the
     generic checks (transport, SOAP, schema, tables, echo) apply.
@@ -117,6 +122,8 @@ class Expectation:
     final_ssin: str | None = None
     assertions: tuple[PathAssertion, ...] = field(default_factory=tuple)
     tls_refused: bool = False
+    # The certificate presented, when the case is about one the service must not trust.
+    refused_certificate: RefusedCertificate | None = None
 
     def __post_init__(self) -> None:
         if self.tls_refused and (self.status is not None or self.fault is not None):

@@ -3,7 +3,9 @@
 One CA signs a server certificate (SAN 127.0.0.1 and localhost) and one client certificate per
 dataset organisation, whose subject carries the organisation id (O=<id>, CN=<name>): the service
 takes the caller's organisation from it (NOTES §4 "Client identity"). A second, unrelated CA
-signs one more client certificate, which the service must refuse at the TLS layer.
+signs one more client certificate, which the service must refuse at the TLS layer; the dev CA
+itself signs three more it must refuse too (``refused/``: expired, not yet valid, no clientAuth):
+the stronger tests, since their CA is trusted (docs/client-certificates.md).
 EC P-256 keys keep generation fast. Nothing here is secret: never use it outside tests.
 A folder that already holds a complete, valid PKI for the same organisations is reused.
 """
@@ -37,6 +39,8 @@ server.pem, server.key  the service's certificate (SAN 127.0.0.1, localhost) and
 clients/<org>.pem/.key  one client certificate per dataset organisation (subject O=<org id>)
 clients/<org>.p12       the same as PKCS#12, password: {P12_PASSWORD}
 foreign/                a client certificate from ANOTHER CA: the service must refuse it
+refused/<kind>.pem/.key from the dev CA, yet to be refused: expired, not_yet_valid,
+                        no_client_auth (extended key usage serverAuth only)
 
 curl example:
   curl --cacert ca.pem --cert clients/onem.pem --key clients/onem.key \\
@@ -61,6 +65,12 @@ class DevPki:
     server_key: Path
     clients: dict[str, ClientCredentials]
     foreign_client: ClientCredentials
+    # From the dev CA, subject of the dataset's first organisation, each broken one way.
+    refused: dict[str, ClientCredentials]
+
+
+# The certificates of the dev CA the service must refuse (environment key refused_certificates).
+REFUSED_KINDS = ("expired", "not_yet_valid", "no_client_auth")
 
 
 def ensure_pki(directory: Path | str, organisations: Iterable[tuple[str, str]]) -> DevPki:
@@ -93,6 +103,7 @@ def _layout(directory: Path, org_ids: list[str]) -> DevPki:
         server_key=directory / "server.key",
         clients={org: creds("clients", org) for org in org_ids},
         foreign_client=creds("foreign", FOREIGN_ORG),
+        refused={kind: creds("refused", kind) for kind in REFUSED_KINDS},
     )
 
 
@@ -108,6 +119,7 @@ def _reusable(pki: DevPki) -> bool:
     files = [pki.ca_cert, pki.server_cert, pki.server_key] + [
         p for c in creds for p in (c.cert, c.key, c.p12)
     ]
+    files += [p for c in pki.refused.values() for p in (c.cert, c.key)]
     if not all(f.is_file() for f in files):
         return False
     limit = dt.datetime.now(dt.UTC) + _MIN_REMAINING
@@ -120,7 +132,7 @@ def _reusable(pki: DevPki) -> bool:
 
 def _generate(directory: Path, orgs: dict[str, str]) -> DevPki:
     pki = _layout(directory, sorted(orgs))
-    for sub in ("clients", "foreign"):
+    for sub in ("clients", "foreign", "refused"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     ca_key, ca_cert = _ca("Conformance reference dev CA")
     _write_pem(pki.ca_cert, ca_cert)
@@ -139,6 +151,7 @@ def _generate(directory: Path, orgs: dict[str, str]) -> DevPki:
         _client(ca_key, ca_cert, org_id, name, pki.clients[org_id])
     other_key, other_ca = _ca("Some other CA")
     _client(other_key, other_ca, "onem", "Not trusted", pki.foreign_client)
+    _refused(ca_key, ca_cert, next(iter(orgs.items()), ("onem", "onem")), pki)
     (directory / "README.txt").write_text(_README, encoding="utf-8")
     (directory / _MANIFEST).write_text(
         json.dumps({"organisations": sorted(orgs)}), encoding="utf-8"
@@ -180,16 +193,18 @@ def _issue(
     subject: x509.Name,
     usage: x509.ObjectIdentifier,
     san: list[x509.GeneralName] | None = None,
+    validity: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> x509.Certificate:
     now = dt.datetime.now(dt.UTC)
+    start, end = validity or (now - dt.timedelta(minutes=5), now + _VALIDITY)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + _VALIDITY)
+        .not_valid_before(start)
+        .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         .add_extension(
@@ -209,12 +224,7 @@ def _client(
     creds: ClientCredentials,
 ) -> None:
     key = _key()
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
-            x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or org_id),
-        ]
-    )
+    subject = _subject(org_id, name)
     cert = _issue(ca_key, ca_cert, key, subject, ExtendedKeyUsageOID.CLIENT_AUTH)
     _write_pem(creds.cert, cert)
     _write_key(creds.key, key)
@@ -226,6 +236,47 @@ def _client(
         serialization.BestAvailableEncryption(P12_PASSWORD.encode()),
     )
     creds.p12.write_bytes(p12)
+
+
+def _refused(
+    ca_key: ec.EllipticCurvePrivateKey,
+    ca_cert: x509.Certificate,
+    org: tuple[str, str],
+    pki: DevPki,
+) -> None:
+    """The dev CA's own certificates that must still be refused, for the subject ``org``."""
+    now = dt.datetime.now(dt.UTC)
+    day = dt.timedelta(days=1)
+    # Not yet valid until after the CA itself expires: a reused PKI (regenerated before the
+    # CA's end) never holds one that has become valid.
+    windows = {
+        "expired": (now - 2 * day, now - day, ExtendedKeyUsageOID.CLIENT_AUTH),
+        "not_yet_valid": (
+            now + 2 * _VALIDITY,
+            now + 3 * _VALIDITY,
+            ExtendedKeyUsageOID.CLIENT_AUTH,
+        ),
+        "no_client_auth": (
+            now - dt.timedelta(minutes=5),
+            now + _VALIDITY,
+            ExtendedKeyUsageOID.SERVER_AUTH,
+        ),
+    }
+    subject = _subject(*org)
+    for kind, (start, end, usage) in windows.items():
+        key = _key()
+        cert = _issue(ca_key, ca_cert, key, subject, usage, validity=(start, end))
+        _write_pem(pki.refused[kind].cert, cert)
+        _write_key(pki.refused[kind].key, key)
+
+
+def _subject(org_id: str, name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
+            x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or org_id),
+        ]
+    )
 
 
 def _write_pem(path: Path, cert: x509.Certificate) -> None:

@@ -35,6 +35,10 @@ class Policy:
     honour_data_groups: bool = True  # result holds only the requested groups
     # Transport.
     require_client_cert: bool = True  # two-way TLS: no certificate, no handshake
+    # What the handshake verifies of a client certificate (reference/tls.py).
+    check_client_issuer: bool = True  # chain to the trusted CA (else any CA, self-signed too)
+    check_client_dates: bool = True  # notBefore / notAfter
+    check_client_usage: bool = True  # extended key usage clientAuth (OpenSSL purpose sslclient)
     # Shape of what goes out.
     code_substitutions: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     fault_http_status: int = 500

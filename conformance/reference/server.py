@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import ssl
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from cheroot import server as http
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from conformance.reference import tls
 from conformance.reference.app import DEFAULT_PATH, ReferenceApp
 from conformance.reference.audit import AuditLog
 from conformance.reference.dataset import Dataset
@@ -165,10 +165,7 @@ def _policy(defect: str | None) -> Policy:
 
 def _tls_adapter(pki: DevPki, policy: Policy) -> BuiltinSSLAdapter:
     adapter = BuiltinSSLAdapter(str(pki.server_cert), str(pki.server_key))
-    context: ssl.SSLContext = adapter.context
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_verify_locations(cafile=str(pki.ca_cert))
-    context.verify_mode = ssl.CERT_REQUIRED if policy.require_client_cert else ssl.CERT_OPTIONAL
+    adapter.context = tls.server_context(pki, policy)
     return adapter
 
 

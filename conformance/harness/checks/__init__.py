@@ -134,10 +134,11 @@ def _read_request(
 
 def all_checks() -> tuple[Check, ...]:
     """Every check, in report order."""
-    from conformance.harness.checks import content, echo, envelope, status
+    from conformance.harness.checks import certificates, content, echo, envelope, status
 
     return (
         envelope.check_transport,
+        certificates.check_refused_certificate,
         envelope.check_soap11,
         envelope.check_http_status,
         envelope.check_schema,

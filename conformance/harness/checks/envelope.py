@@ -26,6 +26,8 @@ def check_transport(observed: Observed, expectation: Expectation) -> list[CheckF
     """An HTTP response came back (NOTES §1: HTTPS with two-way TLS to the service address);
     or, when the case expects it, the TLS layer refused the exchange."""
     exchange = observed.exchange
+    if expectation.refused_certificate is not None:
+        return []  # checks/certificates.py judges it, naming the certificate
     if expectation.tls_refused:
         if exchange.status is None and (exchange.error or "").startswith(_REFUSALS):
             return []

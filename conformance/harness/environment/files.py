@@ -23,11 +23,12 @@ from conformance.harness.environment.model import (
     Person,
     Timeouts,
 )
+from conformance.harness.environment.refused import refused_certificates
 from conformance.harness.yamlkeys import duplicate_key
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",
-    "clients", "persons", "not_triggerable",
+    "clients", "persons", "not_triggerable", "refused_certificates",
 }  # fmt: skip
 _CLIENT_KEYS = {
     "customer_identification", "legal_context", "cert", "key", "p12", "p12_password_env",
@@ -80,6 +81,7 @@ def from_file(path: Path) -> Environment:
         ca_bundle=_file(path, base, "ca_bundle", data.get("ca_bundle")),
         timeouts=timeouts(path, data.get("timeouts")),
         not_triggerable=not_triggerable(path, data.get("not_triggerable")),
+        refused_certificates=refused_certificates(path, base, data.get("refused_certificates")),
         xsd=_file(path, base, "xsd", data.get("xsd")),
         wsdl=_file(path, base, "wsdl", data.get("wsdl")),
         source=path,

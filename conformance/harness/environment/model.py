@@ -63,6 +63,17 @@ class ClientProfile:
 
 
 @dataclass(frozen=True)
+class CertificateFiles:
+    """A client certificate and its key, as a PEM pair or a PKCS#12 file (password from
+    ``p12_password_env``): one the environment's own CA issued that the service must refuse."""
+
+    cert: Path | None = None
+    key: Path | None = None
+    p12: Path | None = None
+    p12_password_env: str | None = None
+
+
+@dataclass(frozen=True)
 class Timeouts:
     connect: float = 5.0
     read: float = 30.0
@@ -79,6 +90,8 @@ class Environment:
     ca_bundle: Path | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     not_triggerable: dict[str, str] = field(default_factory=dict)
+    # expired / not_yet_valid / no_client_auth -> files (docs/client-certificates.md)
+    refused_certificates: dict[str, CertificateFiles] = field(default_factory=dict)
     xsd: Path | None = None  # the official XSD, when the user has it
     wsdl: Path | None = None
     source: Path | None = None

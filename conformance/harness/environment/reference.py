@@ -18,6 +18,7 @@ from conformance.harness.environment.files import (
     timeouts,
 )
 from conformance.harness.environment.model import (
+    CertificateFiles,
     ClientProfile,
     Environment,
     EnvironmentConfigError,
@@ -96,6 +97,11 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
         ca_bundle=Path(pki.ca_cert) if pki is not None else None,
         timeouts=timeouts(path, data.get("timeouts")),
         not_triggerable=not_triggerable(path, data.get("not_triggerable")),
+        # The dev CA's own certificates the service must refuse (docs/client-certificates.md).
+        refused_certificates={
+            kind: CertificateFiles(cert=creds.cert, key=creds.key)
+            for kind, creds in (pki.refused.items() if pki is not None else ())
+        },
         source=path,
     )
     return EnvironmentHandle(env, service=service, tmpdir=tmpdir)
