@@ -22,7 +22,6 @@ from conformance.harness.environment.model import (
     Environment,
     EnvironmentConfigError,
     EnvironmentHandle,
-    Person,
 )
 
 _REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "not_triggerable"}
@@ -84,10 +83,7 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
             key=Path(creds.key) if creds else None,
             certificate_org=client_role.certificate_org,
         )
-    persons = {
-        role: Person(role, str(p["ssin"]), str(p["replaced_by"]) if p.get("replaced_by") else None)
-        for role, p in dataset.person_roles().items()
-    }
+    persons = dataset.person_roles()
     env = Environment(
         name=str(data.get("name") or "reference"),
         endpoint=url,
