@@ -93,6 +93,18 @@ def validate(ssin: str) -> str:
     return number
 
 
+def check_digits_match(digits: str) -> bool:
+    """Whether 11 digits carry check digits of either century, whatever their date says.
+
+    Looser than :func:`is_valid` on purpose: what could be a NISS (a 31 November, a month 13) is
+    masked in reports, so only what cannot be one at all stays readable.
+
+    >>> check_digits_match('35113174609'), is_valid('35113174609')
+    (True, False)
+    """
+    return len(digits) == 11 and set(digits) <= _DIGITS and _century(digits) is not None
+
+
 def is_valid(ssin: str) -> bool:
     """Whether ``validate`` accepts the number (national or BIS)."""
     try:
