@@ -30,7 +30,7 @@ DEFAULT_PAYLOAD_XSD = "ForeignerSituationV1.xsd"
 EMPLOYMENT_INFOS = "consultEmploymentInfos"
 SPECIAL_INFOS = "consultSpecialInfos"
 # When a fault's operation cannot be told from the body or the SOAPAction, its detail element
-# is this operation's (docs/ARCHITECTURE.md "Decisions").
+# is this operation's (docs/decisions.md).
 DEFAULT_FAULT_OPERATION = EMPLOYMENT_INFOS
 
 

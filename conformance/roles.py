@@ -30,7 +30,7 @@ class Roles:
 @dataclass(frozen=True)
 class Person:
     """The test person playing a role: the NISS to send, and the NISS it was replaced by (if
-    any; docs/ARCHITECTURE.md "Decisions")."""
+    any; docs/decisions.md)."""
 
     role: str
     ssin: str

@@ -1,4 +1,4 @@
-"""roles.py: the role vocabulary is data, documented in docs/ARCHITECTURE.md, one Person class."""
+"""roles.py: the role vocabulary is data, documented in docs/architecture.md, one Person class."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _documented(heading: str) -> set[str]:
     # The checkout's docs, not the installed package's: CI tests a non-editable install.
-    docs = REPO / "docs"
-    page = next(p for p in (docs / "architecture.md", docs / "ARCHITECTURE.md") if p.is_file())
+    page = REPO / "docs" / "architecture.md"
     section = page.read_text(encoding="utf-8").split(heading, 1)[1].split("\n\n", 2)[1]
     return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
 

@@ -17,7 +17,7 @@ from conformance.harness.cases import Case
 from conformance.harness.client import RequestFactory
 from conformance.harness.environment import ClientProfile, Environment
 
-# Crafted binding errors (NOTES §4) target these; both are outside the service's contract.
+# Crafted binding errors (docs/decisions.md) target these; both are outside the service's contract.
 WRONG_PATH = "/ForeignerSituationService/v1/unknown"
 WRONG_SOAP_ACTION = "http://kszbcss.fgov.be/ForeignerSituationService/unknownOperation"
 
@@ -52,7 +52,7 @@ def build_request(
 
 def sender(case: Case, client: ClientProfile) -> ClientProfile:
     """The client as it connects: without any certificate for craft ``no_client_cert``
-    (two-way TLS must refuse it, NOTES §1)."""
+    (two-way TLS must refuse it, docs/decisions.md)."""
     if case.craft != "no_client_cert":
         return client
     return dataclasses.replace(client, cert=None, key=None, p12=None, p12_password_env=None)

@@ -8,7 +8,7 @@ from conformance.harness.environment import Environment
 
 def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
     """Why ``case`` cannot run here: its code is declared not triggerable, or the environment
-    maps none of the roles it needs (docs/ARCHITECTURE.md roles). None when it can run."""
+    maps none of the roles it needs (docs/architecture.md "roles"). None when it can run."""
     declared = environment.not_triggerable.get(case.code or "")
     if declared:
         return declared
