@@ -1,0 +1,293 @@
+"""Refused client certificates: made per run, named by an environment, judged, reported.
+
+Against the reference every TLS case passes; against each TLS defect exactly its case fails,
+naming the certificate and what the service did; a plain-HTTP environment makes them not
+applicable. ``test_reference_tls.py`` proves the reference's OpenSSL verification itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from conformance import paths, tables
+from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness import execute
+from conformance.harness.cases import Case, load_file
+from conformance.harness.certs import CRAFTS
+from conformance.harness.certs.factory import KEPT_FOLDER
+from conformance.harness.certs.generate import generate, named
+from conformance.harness.checks import certificates as check
+from conformance.harness.environment import EnvironmentConfigError, load_environment
+from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED
+from conformance.harness.runtime import Runtime, open_runtime
+from conformance.harness.transport import CONNECTION_RESET
+from conformance.reference.defects import DEFECTS
+from conformance.reference.server import start_in_thread
+
+SUBJECT = named("onem", "ONEM / RVA")
+TLS_DEFECTS = {
+    "any_client_ca_accepted": {"tls-foreign-ca-certificate", "tls-self-signed-certificate"},
+    "client_cert_dates_not_checked": {
+        "tls-own-ca-expired-certificate",
+        "tls-own-ca-not-yet-valid-certificate",
+    },
+    "client_cert_usage_not_checked": {"tls-own-ca-no-client-auth-certificate"},
+}
+
+
+def _load(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+# ---- generation --------------------------------------------------------------------------------
+
+
+GENERATED = ("foreign_ca", "expired", "not_yet_valid", "self_signed", "no_client_auth")
+
+
+@pytest.mark.parametrize("kind", GENERATED)
+def test_each_generated_certificate_is_what_it_claims(kind: str, tmp_path: Path) -> None:
+    cert_path, key_path, ca_path = generate(kind, SUBJECT, tmp_path / kind)
+    cert, now = _load(cert_path), dt.datetime.now(dt.UTC)
+    assert cert.subject == SUBJECT
+    assert stat.S_IMODE((tmp_path / kind).stat().st_mode) == 0o700
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert (ExtendedKeyUsageOID.CLIENT_AUTH in usage) == (kind != "no_client_auth")
+    assert (cert.not_valid_after_utc < now) == (kind == "expired")
+    assert (cert.not_valid_before_utc > now) == (kind == "not_yet_valid")
+    if kind == "self_signed":
+        assert ca_path is None and cert.issuer == SUBJECT
+    else:
+        assert ca_path is not None
+        ca = _load(ca_path)
+        assert cert.issuer == ca.subject
+        cert.verify_directly_issued_by(ca)
+        # The throwaway CA is valid throughout: only the one broken property is wrong.
+        assert ca.not_valid_before_utc < cert.not_valid_before_utc
+        assert ca.not_valid_after_utc > cert.not_valid_after_utc
+
+
+@contextlib.contextmanager
+def _runtime(defect: str | None = None) -> Iterator[Runtime]:
+    runtime = open_runtime("reference", defect=defect)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def test_generated_certificates_copy_the_subject_and_stay_in_the_report(tmp_path: Path) -> None:
+    with _runtime() as runtime:
+        factory = runtime.certificates
+        onem = runtime.environment.client("onem")
+        assert onem.cert is not None
+        real = _load(onem.cert)
+        factory.keep_in(tmp_path, keys=True)
+        made = factory.for_case("case-a", "foreign_ca_cert", onem)
+        for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME):
+            assert _load(made.cert).subject.get_attributes_for_oid(oid) == (
+                real.subject.get_attributes_for_oid(oid)
+            )
+        kept = tmp_path / KEPT_FOLDER / "case-a"
+        assert made.cert == kept / "client.pem" and made.key == kept / "client.key"
+        assert (kept / "ca.pem").is_file()
+        assert factory.for_case("case-a", "foreign_ca_cert", onem) is made  # once per run
+        factory.keep_in(tmp_path, keys=False)  # masking on: no key in the report folder
+        masked = factory.for_case("case-b", "self_signed_cert", onem)
+        assert masked.cert == tmp_path / KEPT_FOLDER / "case-b" / "client.pem"
+        assert not (tmp_path / KEPT_FOLDER / "case-b" / "client.key").exists()
+        assert masked.key.is_file() and tmp_path not in masked.key.parents
+        private = masked.key.parent.parent
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700
+        text = made.facts.describe()
+        assert "subject CN=ONEM / RVA,O=onem" in text and "issuer CN=" in text
+        assert "SHA-256 " in text and text.count(":") >= 31
+    assert not private.exists()  # the private folder goes with the runtime
+
+
+# ---- environment files -------------------------------------------------------------------------
+
+
+def _env_file(tmp_path: Path, refused: object) -> str:
+    for name in ("expired.pem", "expired.key", "future.p12"):
+        (tmp_path / name).write_bytes(b"placeholder")
+    data = {
+        "endpoint": "https://127.0.0.1:9/x",
+        "clients": {"onem": {"customer_identification": {"cbeNumber": "0206737484"},
+                             "legal_context": "NEO:UNEMPLOYMENT"}},
+        "persons": {},
+        "refused_certificates": refused,
+    }  # fmt: skip
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def test_an_environment_names_certificates_of_its_own_ca(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FUTURE_PASSWORD", "x")
+    path = _env_file(
+        tmp_path,
+        {
+            "expired": {"cert": "expired.pem", "key": "expired.key"},
+            "not_yet_valid": {"p12": "future.p12", "p12_password_env": "FUTURE_PASSWORD"},
+        },
+    )
+    env = load_environment(path).environment
+    assert env.refused_certificates["expired"].cert == tmp_path / "expired.pem"
+    assert env.refused_certificates["not_yet_valid"].p12_password_env == "FUTURE_PASSWORD"
+
+
+PEM = {"cert": "expired.pem", "key": "expired.key"}
+P12 = {"p12": "future.p12"}
+BAD_ENTRIES = [
+    (["expired.pem"], "refused_certificates: must map"),
+    ({"revoked": PEM}, "refused_certificates.revoked: unknown kind"),
+    ({"expired": {"cert": "expired.pem"}}, "refused_certificates.expired: give 'cert'+'key'"),
+    ({"expired": {**PEM, **P12}}, "refused_certificates.expired: give 'cert'+'key' or 'p12'"),
+    ({"expired": {**PEM, "cert": "nope.pem"}}, "refused_certificates.expired.cert: no such file"),
+    ({"expired": P12}, "refused_certificates.expired: 'p12' needs 'p12_password_env'"),
+    ({"expired": {**P12, "p12_password_env": "NOT_SET_15"}}, "NOT_SET_15 is not set"),
+    ({"expired": {**PEM, "why": "x"}}, "refused_certificates.expired: unknown key(s) why"),
+    ({"expired": "expired.pem"}, "refused_certificates.expired: give {cert"),
+]
+
+
+@pytest.mark.parametrize(("refused", "message"), BAD_ENTRIES)
+def test_a_bad_refused_certificates_entry_is_one_line_naming_file_and_key(
+    tmp_path: Path, refused: object, message: str
+) -> None:
+    path = _env_file(tmp_path, refused)
+    with pytest.raises(EnvironmentConfigError) as info:
+        load_environment(path)
+    text = str(info.value)
+    assert "\n" not in text and text.startswith(str(Path(path).resolve())) and message in text
+
+
+# ---- the judgement -----------------------------------------------------------------------------
+
+
+def _exchange(status: int | None = None, error: str | None = None) -> Exchange:
+    request = OutgoingRequest(url="https://127.0.0.1/x", body=b"", headers={})
+    return Exchange(request=request, status=status, error=error)
+
+
+FAILED_TLS = "TLS handshake failed: "
+VERDICTS = [
+    (None, FAILED_TLS + "[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", check.REFUSED),
+    (None, FAILED_TLS + "[SSL: SSLV3_ALERT_CERTIFICATE_EXPIRED] sslv3 alert certif", check.REFUSED),
+    (None, FAILED_TLS + "EOF occurred in violation of protocol (_ssl.c:2427)", check.CLOSED),
+    (None, f"{CONNECTION_RESET} https://127.0.0.1/x", check.CLOSED),
+    # Our side refused the server, or no TLS at all: nothing proven about the client.
+    (
+        None,
+        FAILED_TLS + "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
+        "not-refused",
+    ),
+    (None, FAILED_TLS + "[SSL: WRONG_VERSION_NUMBER] wrong version number", "not-refused"),
+    (None, "connection refused to https://127.0.0.1/x", "not-refused"),
+    (None, "timeout: no response from https://127.0.0.1/x within 30 s", "not-refused"),
+    (200, None, "not-refused"),
+    (500, None, "not-refused"),
+]
+
+
+@pytest.mark.parametrize(("status", "error", "verdict"), VERDICTS)
+def test_only_a_handshake_refusal_counts(
+    status: int | None, error: str | None, verdict: str
+) -> None:
+    assert check.refusal(_exchange(status, error)) == verdict
+
+
+# ---- the cases against the reference, its defects, and plain HTTP -------------------------------
+
+
+def _tls_cases(runtime: Runtime) -> list[Case]:
+    env = runtime.environment
+    return [
+        case
+        for name in ("client_certificates.yaml", "technical_codes.yaml")
+        for case in load_file(
+            paths.cases_dir() / name,
+            codes=set(tables.all_codes()),
+            clients=set(env.clients),
+            persons=set(env.persons),
+        )
+        if case.craft in CRAFTS or case.craft == "no_client_cert"
+    ]
+
+
+def test_the_catalogue_has_one_case_per_certificate() -> None:
+    with _runtime() as runtime:
+        assert sorted(c.craft or "" for c in _tls_cases(runtime)) == sorted(
+            [*CRAFTS, "no_client_cert"]
+        )
+
+
+def test_the_reference_refuses_every_certificate() -> None:
+    with _runtime() as runtime:
+        for case in _tls_cases(runtime):
+            outcome = execute.run_case(case, runtime)
+            assert outcome.outcome == PASSED, (case.id, outcome.failure_text)
+            assert outcome.exchanges[0].status is None
+
+
+@pytest.mark.parametrize("defect", sorted(TLS_DEFECTS))
+def test_each_tls_defect_fails_exactly_its_cases_naming_the_certificate(defect: str) -> None:
+    with _runtime(defect) as runtime:
+        cases = _tls_cases(runtime)
+        outcomes = {case.id: execute.run_case(case, runtime) for case in cases}
+        presented = {
+            case.id: runtime.certificates.for_case(
+                case.id, case.craft, runtime.environment.client(case.client)
+            ).cert
+            for case in cases
+            if case.craft in CRAFTS
+        }
+    failed = {case_id for case_id, o in outcomes.items() if o.outcome == FAILED}
+    assert failed == TLS_DEFECTS[defect]
+    signature = DEFECTS[defect].failure_signature
+    for case_id in failed:
+        text = outcomes[case_id].failure_text
+        assert "Received: answered HTTP 200 MSG00000 to " in text
+        assert "subject CN=ONEM / RVA,O=onem; issuer " in text and "; SHA-256 " in text
+        assert f"--cert {presented[case_id]}" in text  # the reproduction names the file
+    entries = [o.failure_text for o in outcomes.values() if o.outcome == FAILED]
+    assert any(all(fragment in entry for fragment in signature) for entry in entries)
+
+
+def test_a_plain_http_environment_shows_the_tls_cases_not_applicable() -> None:
+    service = start_in_thread(tls=False)
+    try:
+        runtime = open_runtime("reference", endpoint=service.url)
+        try:
+            cases = _tls_cases(runtime)
+            outcomes = [execute.run_case(case, runtime) for case in cases]
+            reasons = {execute.not_triggerable_reason(c, runtime.environment) for c in cases}
+        finally:
+            runtime.close()
+    finally:
+        service.stop()
+    assert {o.outcome for o in outcomes} == {NOT_TRIGGERABLE}
+    assert all(not o.exchanges for o in outcomes)  # nothing was sent
+    assert len(reasons) == 1 and "plain HTTP" in str(next(iter(reasons)))
+
+
+def test_an_environment_without_own_ca_certificates_skips_only_those_cases() -> None:
+    with _runtime() as runtime:
+        runtime.environment.refused_certificates.clear()
+        for case in _tls_cases(runtime):
+            reason = execute.not_triggerable_reason(case, runtime.environment)
+            if case.craft is not None and case.craft.startswith("own_ca_"):
+                assert reason is not None and "refused_certificates." in reason
+            else:
+                assert reason is None
