@@ -1,10 +1,10 @@
 """Loading YAML case files: the shipped JSON Schema first, then codes and roles.
 
-A case file holds ``cases:``, a list of cases (format in README "Writing cases", schema in
+A case file holds ``cases:``, a list of cases (format in docs/cases.md, schema in
 ``conformance/data/case.schema.json``). Every refusal is a :class:`CaseFileError` naming the file
 and the line of the offending node (YAML node marks), so a collection error points at the typo.
 Codes are checked against the TSS tables (``conformance.tables``, TSS 6.1/6.2) and roles against
-the environment (docs/ARCHITECTURE.md "roles"): a case never holds a NISS or an endpoint.
+the environment (docs/architecture.md "roles"): a case never holds a NISS or an endpoint.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance import paths, tables
+from conformance import contract, paths, tables
 from conformance.harness.yamlkeys import duplicate_key
+from conformance.roles import Roles
 
 SCHEMA_FILE = "case.schema.json"
-OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
-RAW = "raw"
+RAW = "raw"  # a crafted message; it borrows consultEmploymentInfos (Case.wire_operation)
 
 
 class CaseFileError(Exception):
@@ -54,7 +54,7 @@ class Case:
     markers: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
-    # Vocabulary roles (docs/ARCHITECTURE.md) this environment does not map, e.g.
+    # Vocabulary roles (docs/architecture.md) this environment does not map, e.g.
     # ("person role 'supplier_failure'",): the case is reported not triggerable, never refused.
     unmapped: tuple[str, ...] = ()
 
@@ -69,7 +69,7 @@ class Case:
     @property
     def wire_operation(self) -> str:
         """The operation the message is built for; a ``raw`` case borrows the first one."""
-        return self.operation if self.operation in OPERATIONS else OPERATIONS[0]
+        return contract.EMPLOYMENT_INFOS if self.operation == RAW else self.operation
 
     @property
     def client_roles(self) -> tuple[str, ...]:
@@ -89,6 +89,9 @@ def case_schema() -> dict[str, Any]:
     """The shipped JSON Schema of a case file."""
     with (paths.data_dir() / SCHEMA_FILE).open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
+    # The operations come from the contract, not from the schema file.
+    operation = schema["$defs"]["case"]["properties"]["operation"]
+    operation["enum"] = [*contract.operation_names(), RAW]
     return schema
 
 
@@ -158,14 +161,6 @@ def _schema_error(path: Path, data: Any, marks: Mapping[tuple[Any, ...], int]) -
     raise CaseFileError(path, _line(marks, at), f"{message} (at {where})")
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Role names: the ones an environment maps, or the shared vocabulary."""
-
-    clients: frozenset[str]
-    persons: frozenset[str]
-
-
 def load_file(
     path: Path | str,
     *,
@@ -178,7 +173,7 @@ def load_file(
 
     ``codes`` are the TSS return codes (``tables.all_codes()``); ``clients`` and ``persons``
     the roles the environment maps. A role outside them is refused (a typo), unless it belongs to
-    ``vocabulary`` (the roles of docs/ARCHITECTURE.md): an environment need not map every role,
+    ``vocabulary`` (the roles of docs/architecture.md): an environment need not map every role,
     and such a case is kept with :attr:`Case.unmapped` set.
     """
     path = Path(path)
@@ -218,7 +213,7 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
             line,
             f"case {raw['id']!r}: request.person and given.ssin/person exclude each other",
         )
-    if raw["operation"] == "consultSpecialInfos" and "dataGroups" in request:
+    if raw["operation"] == contract.SPECIAL_INFOS and "dataGroups" in request:
         line = _line(marks, (*at, "request", "dataGroups", "<key>")) or line
         raise CaseFileError(path, line, "consultSpecialInfos has no dataGroups (TSS 5.3.1)")
     return Case(

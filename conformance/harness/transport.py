@@ -38,10 +38,10 @@ from conformance.exchange import (
     Exchange,
     OutgoingRequest,
 )
-from conformance.harness import wire
+from conformance.harness import connection as net
+from conformance.harness.connection import DeadlineSocket, Limits, TransportFailure
 from conformance.harness.credentials import CredentialError, cert_pair, first_line
 from conformance.harness.environment import ClientProfile, Environment
-from conformance.harness.wire import Limits, TransportFailure, Wire
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 DEFAULT_LIMITS = Limits()
@@ -128,12 +128,12 @@ class Transport:
         client: ClientProfile | None,
     ) -> None:
         line = connection.sock
-        if isinstance(line, Wire) and line.dropped():
+        if isinstance(line, DeadlineSocket) and line.dropped():
             connection.close()  # the server closed the idle keep-alive connection
         if connection.sock is None:
             connection.sock = self._open(request.url, client)
         line = connection.sock
-        assert isinstance(line, Wire)
+        assert isinstance(line, DeadlineSocket)
         read = self.environment.timeouts.read
         line.begin(time.monotonic() + read, read)
         parts = urlsplit(request.url)
@@ -169,18 +169,18 @@ class Transport:
         if response.will_close:
             connection.close()
 
-    def _open(self, url: str, client: ClientProfile | None) -> Wire:
+    def _open(self, url: str, client: ClientProfile | None) -> DeadlineSocket:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
         connect = self.environment.timeouts.connect
         started = time.monotonic()
-        sock = wire.connect(url, host, port, connect)
+        sock = net.connect(url, host, port, connect)
         has_certificate = client is not None and client.has_certificate
         if parts.scheme == "https":
             context = self._context(client)
             left = max(connect - (time.monotonic() - started), 0.001)
-            sock = wire.handshake(
+            sock = net.handshake(
                 sock,
                 context,
                 url,
@@ -189,7 +189,7 @@ class Transport:
                 budget=connect,
                 has_certificate=has_certificate,
             )
-        return Wire(sock, url, host, limits=self.limits, has_certificate=has_certificate)
+        return DeadlineSocket(sock, url, host, limits=self.limits, has_certificate=has_certificate)
 
     def _connection(self, url: str, client: ClientProfile | None) -> http.client.HTTPConnection:
         parts = urlsplit(url)
@@ -247,11 +247,11 @@ def _fail(exchange: Exchange, failure: TransportFailure) -> None:
     )
 
 
-def _http_failure(exc: http.client.HTTPException, line: Wire) -> TransportFailure:
+def _http_failure(exc: http.client.HTTPException, line: DeadlineSocket) -> TransportFailure:
     """What http.client refused in the head of the response (before any status was read)."""
     if isinstance(exc, http.client.RemoteDisconnected) and line.received == 0:
         if line.tls:
-            return wire.silent_close(line.url, "closed")
+            return net.silent_close(line.url, "closed")
         return TransportFailure(
             CLOSED, line.phase, f"connection closed by {line.url} before any response"
         )
@@ -261,7 +261,10 @@ def _http_failure(exc: http.client.HTTPException, line: Wire) -> TransportFailur
 
 
 def _body_failure(
-    exc: http.client.HTTPException, line: Wire, response: http.client.HTTPResponse, got: int
+    exc: http.client.HTTPException,
+    line: DeadlineSocket,
+    response: http.client.HTTPResponse,
+    got: int,
 ) -> TransportFailure:
     if response.chunked and not line.eof:
         return TransportFailure(

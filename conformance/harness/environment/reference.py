@@ -22,14 +22,13 @@ from conformance.harness.environment.model import (
     Environment,
     EnvironmentConfigError,
     EnvironmentHandle,
-    Person,
 )
 
 _REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "not_triggerable"}
 
 
 def load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
-    """The embedded service and every dataset role (ARCHITECTURE "roles").
+    """The embedded service and every dataset role (docs/architecture.md "roles").
 
     The dev PKI of the shipped dataset lives in the cache folder ``conformance serve`` uses
     (:func:`shared_pki_dir`, created once under a lock, reused while valid): certificate paths in
@@ -84,10 +83,7 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
             key=Path(creds.key) if creds else None,
             certificate_org=client_role.certificate_org,
         )
-    persons = {
-        role: Person(role, str(p["ssin"]), str(p["replaced_by"]) if p.get("replaced_by") else None)
-        for role, p in dataset.person_roles().items()
-    }
+    persons = dataset.person_roles()
     env = Environment(
         name=str(data.get("name") or "reference"),
         endpoint=url,
