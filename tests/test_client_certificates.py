@@ -19,17 +19,26 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from conformance import paths, tables
-from conformance.exchange import Exchange, OutgoingRequest
+from conformance.contract import load_contract
+from conformance.exchange import (
+    RESET,
+    TLS_CLOSED,
+    TLS_ERROR,
+    TLS_REFUSED,
+    Exchange,
+    OutgoingRequest,
+)
 from conformance.harness import execute
 from conformance.harness.cases import Case, load_file
 from conformance.harness.certs import CRAFTS
-from conformance.harness.certs.factory import KEPT_FOLDER
-from conformance.harness.certs.generate import generate, named
+from conformance.harness.certs.factory import KEPT_FOLDER, RefusedCertificate
+from conformance.harness.certs.generate import facts, generate, named
+from conformance.harness.checks import CheckFailure, observe
 from conformance.harness.checks import certificates as check
 from conformance.harness.environment import EnvironmentConfigError, load_environment
+from conformance.harness.expectation import Expectation
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED
 from conformance.harness.runtime import Runtime, open_runtime
-from conformance.harness.transport import CONNECTION_RESET
 from conformance.reference.defects import DEFECTS
 from conformance.reference.server import start_in_thread
 
@@ -176,36 +185,46 @@ def test_a_bad_refused_certificates_entry_is_one_line_naming_file_and_key(
 # ---- the judgement -----------------------------------------------------------------------------
 
 
-def _exchange(status: int | None = None, error: str | None = None) -> Exchange:
-    request = OutgoingRequest(url="https://127.0.0.1/x", body=b"", headers={})
-    return Exchange(request=request, status=status, error=error)
+def _judged(folder: Path, url: str, status: int | None, kind: str | None) -> list[CheckFailure]:
+    cert, key, _ca = generate("foreign_ca", SUBJECT, folder / "c")
+    what = "a certificate from an unknown CA"
+    made = RefusedCertificate("foreign_ca_cert", what, cert, key, facts(_load(cert)))
+    exchange = Exchange(
+        request=OutgoingRequest(url=url, body=b"", headers={}),
+        status=status,
+        error=None if status else f"TLS trouble of kind {kind}",
+        error_kind=kind,
+    )
+    expected = Expectation(operation=None, tls_refused=True, refused_certificate=made)
+    return check.check_refused_certificate(observe(exchange, load_contract()), expected)
 
 
-FAILED_TLS = "TLS handshake failed: "
-VERDICTS = [
-    (None, FAILED_TLS + "[SSL: TLSV1_ALERT_UNKNOWN_CA] tlsv1 alert unknown ca", check.REFUSED),
-    (None, FAILED_TLS + "[SSL: SSLV3_ALERT_CERTIFICATE_EXPIRED] sslv3 alert certif", check.REFUSED),
-    (None, FAILED_TLS + "EOF occurred in violation of protocol (_ssl.c:2427)", check.CLOSED),
-    (None, f"{CONNECTION_RESET} https://127.0.0.1/x", check.CLOSED),
-    # Our side refused the server, or no TLS at all: nothing proven about the client.
-    (
-        None,
-        FAILED_TLS + "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed",
-        "not-refused",
-    ),
-    (None, FAILED_TLS + "[SSL: WRONG_VERSION_NUMBER] wrong version number", "not-refused"),
-    (None, "connection refused to https://127.0.0.1/x", "not-refused"),
-    (None, "timeout: no response from https://127.0.0.1/x within 30 s", "not-refused"),
-    (200, None, "not-refused"),
-    (500, None, "not-refused"),
-]
+HTTPS, HTTP = "https://127.0.0.1/x", "http://127.0.0.1/x"
 
 
-@pytest.mark.parametrize(("status", "error", "verdict"), VERDICTS)
-def test_only_a_handshake_refusal_counts(
-    status: int | None, error: str | None, verdict: str
+def test_an_alert_passes_and_a_silent_close_passes_with_a_warning(tmp_path: Path) -> None:
+    assert _judged(tmp_path, HTTPS, None, TLS_REFUSED) == []
+    (warning,) = _judged(tmp_path, HTTPS, None, TLS_CLOSED)
+    assert warning.warning and "presenting a certificate from an unknown CA" in warning.received
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "kind", "received"),
+    [
+        (HTTPS, 503, None, "answered HTTP 503 to a certificate from an unknown CA"),
+        (HTTPS, None, TLS_ERROR, "not a TLS refusal: TLS trouble of kind tls-error"),
+        (HTTPS, None, RESET, "not a TLS refusal: TLS trouble of kind reset"),
+        (HTTP, None, TLS_REFUSED, "not a TLS refusal: the endpoint is plain http"),
+    ],
+)
+def test_anything_else_fails_naming_the_certificate(
+    url: str, status: int | None, kind: str | None, received: str, tmp_path: Path
 ) -> None:
-    assert check.refusal(_exchange(status, error)) == verdict
+    (failure,) = _judged(tmp_path, url, status, kind)
+    assert not failure.warning and failure.received.startswith(received)
+    assert "subject CN=ONEM / RVA,O=onem; issuer CN=BCSS conformance throwaway CA" in (
+        failure.expected
+    )
 
 
 # ---- the cases against the reference, its defects, and plain HTTP -------------------------------

@@ -1,74 +1,55 @@
 """Two-way TLS with a certificate the service must not trust (TSS §4: "HTTPS 2ways TLS").
 
 The case presents a certificate from an unknown CA, expired, not yet valid, self-signed or
-without clientAuth usage (``harness/certs``); the handshake must be refused. When it is not,
-the failure names the certificate (subject, issuer, validity, SHA-256) and what the service did.
+without clientAuth usage (``harness/certs``); the handshake must be refused, as judged for every
+TLS refusal (``harness/tls_refusal.py``: an alert passes, a silent close passes with a warning).
+When it is not refused, the failure names the certificate (subject, issuer, validity, SHA-256)
+and what the service did instead.
 """
 
 from __future__ import annotations
 
-from conformance.exchange import Exchange
+from conformance.harness import tls_refusal
 from conformance.harness.checks import TRANSPORT, CheckFailure, Observed
 from conformance.harness.checks.status import reason_codes, status_of
 from conformance.harness.expectation import Expectation
-from conformance.harness.transport import CONNECTION_RESET
 
 TITLE = "Two-way TLS (TSS §4): a client certificate the service must not trust is refused"
-REFUSED, CLOSED, NOT_REFUSED = "tls-refused", "tls-closed", "not-refused"
-
-
-def refusal(exchange: Exchange) -> str:
-    """REFUSED (a TLS alert ended the handshake), CLOSED (the connection was dropped, no alert
-    and no HTTP response) or NOT_REFUSED (an answer, or a failure that proves nothing, such as
-    a server certificate our CA bundle does not trust)."""
-    if exchange.status is not None:
-        return NOT_REFUSED
-    kind = getattr(exchange, "error_kind", None)  # the transport's classification, when it has one
-    if kind in (REFUSED, CLOSED):
-        return str(kind)
-    error = (exchange.error or "").lower()
-    if not error.startswith("tls handshake failed") and not error.startswith(CONNECTION_RESET):
-        return NOT_REFUSED
-    if "certificate_verify_failed" in error or "wrong_version_number" in error:
-        return NOT_REFUSED  # our side refused the server: nothing said about the client
-    if "alert" in error:
-        return REFUSED
-    if "eof occurred" in error or error.startswith(CONNECTION_RESET):
-        return CLOSED
-    return NOT_REFUSED
 
 
 def check_refused_certificate(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
     certificate = expectation.refused_certificate
     if certificate is None:
         return []
-    exchange = observed.exchange
-    verdict = refusal(exchange)
-    expected = f"the TLS handshake refused for {certificate.what} ({certificate.facts.describe()})"
-    if verdict == REFUSED:
+    verdict = tls_refusal.judge(observed.exchange)
+    if not verdict.refused:
+        expected = (
+            f"the TLS handshake refused for {certificate.what} ({certificate.facts.describe()})"
+        )
+        received = _instead(observed, certificate.what, verdict)
+        return [CheckFailure(TITLE, expected, received, TRANSPORT)]
+    if verdict.warning is None:
         return []
-    if verdict == CLOSED:
-        return [
-            CheckFailure(
-                TITLE,
-                f"a TLS alert refusing {certificate.what} (RFC 8446 §6.2)",
-                f"the connection closed without an alert: {exchange.error}",
-                TRANSPORT,
-                warning=True,
-            )
-        ]
-    return [CheckFailure(TITLE, expected, _instead(observed, certificate.what), TRANSPORT)]
+    return [
+        CheckFailure(
+            f"TLS refusal without an alert ({tls_refusal.SILENT_CLOSE_REF})",
+            verdict.warning,
+            f"{verdict.reason} (presenting {certificate.what})",
+            TRANSPORT,
+            warning=True,
+        )
+    ]
 
 
-def _instead(observed: Observed, what: str) -> str:
-    exchange = observed.exchange
-    if exchange.status is None:
-        return f"no refusal: {exchange.error or 'no response'} (presenting {what})"
-    status, fault = status_of(observed), observed.fault
-    if status is not None:
-        outcome = f" {status[1]}"
+def _instead(observed: Observed, what: str, verdict: tls_refusal.TlsRefusal) -> str:
+    status = observed.exchange.status
+    if status is None:
+        return f"{verdict.reason} (presenting {what})"
+    row, fault = status_of(observed), observed.fault
+    if row is not None:
+        outcome = f" {row[1]}"
     elif fault is not None:
         outcome = f" SOAP fault {', '.join(reason_codes(observed)) or fault.faultcode}"
     else:
         outcome = ""
-    return f"answered HTTP {exchange.status}{outcome} to {what}"
+    return f"answered HTTP {status}{outcome} to {what}"
