@@ -12,6 +12,7 @@ import pytest
 from cryptography import x509
 
 from conformance.harness.certs.generate import generate, subject_copy
+from conformance.reference import verify_override
 from conformance.reference.dataset import Dataset
 from conformance.reference.pki import DevPki
 from conformance.reference.server import build_pki, start_in_thread
@@ -107,3 +108,24 @@ def test_the_refused_dev_certificates_are_what_they_claim(pki: DevPki) -> None:
     assert future.not_valid_before_utc > ca.not_valid_after_utc
     eku = usage.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH not in eku
+
+
+def test_the_verify_override_refuses_a_context_it_cannot_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.verify_mode = ssl.CERT_REQUIRED
+    real = verify_override._openssl()
+
+    class Misread:  # what a pointer read at the wrong offset would show: another verify mode
+        def __getattr__(self, name: str) -> object:
+            return getattr(real, name)
+
+        @staticmethod
+        def SSL_CTX_get_verify_mode(pointer: int) -> int:
+            return 0
+
+    monkeypatch.setattr(verify_override, "_openssl", Misread)
+    with pytest.raises(verify_override.VerifyOverrideError, match="layout"):
+        verify_override.tolerate(context, {26})
+    assert not hasattr(context, "_conformance_verify_callback")
