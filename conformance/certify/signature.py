@@ -58,13 +58,13 @@ def verify(data: bytes, signature: bytes, ca: Sequence[x509.Certificate] = ()) -
             raise SignatureError("the signed content type is not data")
         digest = hashlib.new(algorithm, data).digest()
         if by_type.get("message_digest") != [digest]:
-            raise SignatureError("the manifest's digest differs from the signed one")
+            raise SignatureError("the manifest changed after it was signed (digest differs)")
         # RFC 5652 §5.4: the signature covers the DER of the attributes as a SET OF (tag 0x31),
         # not the [0] IMPLICIT tag they carry inside the SignerInfo.
         signed_bytes = b"\x31" + attributes.dump()[1:]
         scheme = signer["signature_algorithm"]
-        if scheme.hash_algo != algorithm:
-            raise SignatureError(f"signed with {scheme.hash_algo}, digested with {algorithm}")
+        if _hash_of(scheme) not in (None, algorithm):
+            raise SignatureError(f"signed with {_hash_of(scheme)}, digested with {algorithm}")
         _check(certificate, scheme.signature_algo, signer["signature"].native, signed_bytes)
     except SignatureError:
         raise
@@ -76,6 +76,14 @@ def verify(data: bytes, signature: bytes, ca: Sequence[x509.Certificate] = ()) -
             "the given CA"
         )
     return certificate
+
+
+def _hash_of(scheme: cms.SignedDigestAlgorithm) -> str | None:
+    """The hash a signature algorithm names; None for plain ``rsaEncryption`` (RFC 5754 §3.2:
+    the SignerInfo's digest algorithm then says it)."""
+    if scheme["algorithm"].native == "rsassa_pkcs1v15":
+        return None
+    return str(scheme.hash_algo)
 
 
 def _signed_data(info: cms.ContentInfo) -> tuple[cms.SignedData, cms.SignerInfo]:
