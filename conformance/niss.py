@@ -10,7 +10,7 @@ Eleven digits ``YYMMDDSSSCC``:
 * ``CC = 97 - (YYMMDDSSS mod 97)``, computed on ``"2" + YYMMDDSSS`` for births from 2000 on. The
   formula that matches gives the century.
 
-Decisions where the TSS is silent (see README "Decisions"):
+Decisions where the TSS is silent (see docs/decisions.md):
 
 * ``validate`` accepts national and BIS numbers alike (structure only). The service refuses a
   well-formed BIS with REG00004 and a broken structure with MSG00011, so they must be told apart.
