@@ -39,7 +39,7 @@ from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
 from conformance.reference.dataset import Dataset, Organisation
 from conformance.reference.policy import FAITHFUL, Policy
-from conformance.xmlsafe import MAX_BYTES, UntrustedXMLError, parse_untrusted
+from conformance.xmlsafe import MAX_BYTES, REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
 DEFAULT_OPERATION = "consultEmploymentInfos"  # fault element when the operation is unknown
@@ -134,7 +134,7 @@ class ReferenceApp:
             raise Refusal("MSG00004", f"content type {media or 'missing'!r}, expected text/xml")
         ex.body = self._read_body(environ, ex)
         try:
-            envelope = soap.read(parse_untrusted(ex.body))
+            envelope = soap.read(parse_untrusted(ex.body, limits=REQUEST_LIMITS))
         except (UntrustedXMLError, soap.NotSoapError) as exc:
             raise Refusal("MSG00004", exc.reason) from None
         ex.payload = envelope.payload
@@ -261,6 +261,8 @@ class ReferenceApp:
             indicate_replaced=self.policy.indicate_replaced,
             results=self._results,
         )
+        if not self.contract.is_valid(element):  # never send what our own contract refuses
+            raise Refusal("MSG00003", "the answer built would not be valid")
         self._mutate(element)
         headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
         return Reply(self.policy.business_http_status, headers, soap.wrap(element), verdict.code)
