@@ -10,7 +10,7 @@ Eleven digits ``YYMMDDSSSCC``:
 * ``CC = 97 - (YYMMDDSSS mod 97)``, computed on ``"2" + YYMMDDSSS`` for births from 2000 on. The
   formula that matches gives the century.
 
-Decisions where the TSS is silent (see README "Decisions"):
+Decisions where the TSS is silent (see docs/decisions.md):
 
 * ``validate`` accepts national and BIS numbers alike (structure only). The service refuses a
   well-formed BIS with REG00004 and a broken structure with MSG00011, so they must be told apart.
@@ -91,6 +91,18 @@ def validate(ssin: str) -> str:
     if month and day > calendar.monthrange(century + int(number[:2]), month)[1]:
         raise InvalidNiss(f"day {day} does not exist in month {month:02d}", "day")
     return number
+
+
+def check_digits_match(digits: str) -> bool:
+    """Whether 11 digits carry check digits of either century, whatever their date says.
+
+    Looser than :func:`is_valid` on purpose: what could be a NISS (a 31 November, a month 13) is
+    masked in reports, so only what cannot be one at all stays readable.
+
+    >>> check_digits_match('35113174609'), is_valid('35113174609')
+    (True, False)
+    """
+    return len(digits) == 11 and set(digits) <= _DIGITS and _century(digits) is not None
 
 
 def is_valid(ssin: str) -> bool:

@@ -195,7 +195,7 @@ def _catalogue() -> list[Case]:
     return cases
 
 
-# The roles of docs/ARCHITECTURE.md.
+# The roles of docs/architecture.md.
 _ROLES = (
     {
         "onem",

@@ -244,7 +244,7 @@ def test_table_any_accepts_a_technical_fault_but_not_a_business_code_as_fault(
 def test_a_role_the_environment_does_not_map_is_not_triggerable_not_refused(
     project: pytest.Pytester,
 ) -> None:
-    # `no_data` is a role of docs/ARCHITECTURE.md that this environment does not map.
+    # `no_data` is a role of docs/architecture.md that this environment does not map.
     _write(
         project,
         "a.yaml",

@@ -15,7 +15,7 @@ from conformance.harness.environment import (
 )
 from conformance.reference.policy import FAITHFUL
 
-# docs/ARCHITECTURE.md "Shared vocabulary: roles"
+# docs/architecture.md "Shared vocabulary: roles"
 CLIENT_ROLES = {
     "onem", "onem_sector", "onem_secondary", "onem_inspection", "no_service_access",
     "cards_only", "identity_mismatch",

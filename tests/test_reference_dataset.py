@@ -1,4 +1,4 @@
-"""The reference dataset: valid NISS, every ROLE of docs/ARCHITECTURE.md, TSS integration rows."""
+"""The reference dataset: valid NISS, every ROLE of docs/architecture.md, TSS integration rows."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _architecture_roles(heading: str) -> set[str]:
     # The checkout's docs, not the installed package's: CI tests a non-editable install.
-    text = (REPO / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
     section = text.split(heading, 1)[1].split("\n\n", 2)[1]
     return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
 

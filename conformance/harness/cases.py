@@ -1,10 +1,10 @@
 """Loading YAML case files: the shipped JSON Schema first, then codes and roles.
 
-A case file holds ``cases:``, a list of cases (format in README "Writing cases", schema in
+A case file holds ``cases:``, a list of cases (format in docs/cases.md, schema in
 ``conformance/data/case.schema.json``). Every refusal is a :class:`CaseFileError` naming the file
 and the line of the offending node (YAML node marks), so a collection error points at the typo.
 Codes are checked against the TSS tables (``conformance.tables``, TSS 6.1/6.2) and roles against
-the environment (docs/ARCHITECTURE.md "roles"): a case never holds a NISS or an endpoint.
+the environment (docs/architecture.md "roles"): a case never holds a NISS or an endpoint.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class Case:
     markers: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
-    # Vocabulary roles (docs/ARCHITECTURE.md) this environment does not map, e.g.
+    # Vocabulary roles (docs/architecture.md) this environment does not map, e.g.
     # ("person role 'supplier_failure'",): the case is reported not triggerable, never refused.
     unmapped: tuple[str, ...] = ()
 
@@ -178,7 +178,7 @@ def load_file(
 
     ``codes`` are the TSS return codes (``tables.all_codes()``); ``clients`` and ``persons``
     the roles the environment maps. A role outside them is refused (a typo), unless it belongs to
-    ``vocabulary`` (the roles of docs/ARCHITECTURE.md): an environment need not map every role,
+    ``vocabulary`` (the roles of docs/architecture.md): an environment need not map every role,
     and such a case is kept with :attr:`Case.unmapped` set.
     """
     path = Path(path)

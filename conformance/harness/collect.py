@@ -37,7 +37,7 @@ def is_case_file(path: Path) -> bool:
 
 @functools.cache
 def role_vocabulary() -> Roles | None:
-    """The shared roles (docs/ARCHITECTURE.md), as the shipped reference dataset tags them.
+    """The shared roles (docs/architecture.md), as the shipped reference dataset tags them.
 
     A role outside an environment but inside this vocabulary is not a typo: the environment
     simply cannot play it (e.g. acceptance has no simulated supplier failure)."""

@@ -18,7 +18,7 @@ Before the business chain (``chain.py``) comes what BCSS's gateway does, in this
 
 Faults go out with HTTP 500 and ``text/xml; charset=utf-8``; their detail element is the
 operation's fault element, ``consultEmploymentInfosFault`` when the operation cannot be told
-(docs/ARCHITECTURE.md). Any unexpected error becomes an MSG00003 fault, never a stack trace.
+(docs/architecture.md). Any unexpected error becomes an MSG00003 fault, never a stack trace.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A dataset is a YAML file (the shipped one is ``conformance/data/datasets/reference.yaml``).
 Loading checks its shape and cross references, and every error names the file and the entry,
 so a user swapping in their own dataset can fix it without reading this module.
-Persons and clients carry the ROLES of ``docs/ARCHITECTURE.md``; the harness maps roles to
+Persons and clients carry the ROLES of ``docs/architecture.md``; the harness maps roles to
 real values through :meth:`Dataset.person_roles` and :meth:`Dataset.client_roles`.
 """
 

@@ -1,10 +1,14 @@
 """Personal data and secrets out of every artefact.
 
-NISS masking (``--mask-ssin``): an 11-digit token that is a valid NISS or BIS number (NOTES §3),
+NISS masking (``--mask-ssin``): an 11-digit token whose check digits match either century
+(``97 - n mod 97`` over its first 9 digits, or over ``2`` followed by them), whatever its date,
 or one of the known dataset values, becomes ``YY#hhhhhhhh``: the first two digits (the birth
 year, enough to tell test persons apart when reading) and 8 hex digits of a keyed SHA-256 of the
 whole number. The mask has the NISS's length, so tables stay aligned, and it is deterministic:
 the same NISS gets the same mask within a run and across runs (and machines) that share the key.
+Only what cannot be a number at all (check digits of neither century) stays readable: a strict
+validity rule would leave a 31 November or a month 13 readable, and a real register holds such
+numbers. Some 2 % of random 11-digit numbers (a digit run in a hash) are masked too: the safe side.
 The key is ``$BCSS_MASK_KEY`` when set, else a fixed project key. With the fixed key the mask is
 pseudonymisation, not anonymisation: 11-digit numbers with a check digit can be brute-forced,
 so set a private key before sharing masked reports outside the team.
@@ -23,6 +27,8 @@ import re
 from collections.abc import Iterable
 from xml.sax.saxutils import escape
 
+from conformance import niss
+
 _DEFAULT_KEY = b"bcss-conformance/niss-mask/v1"
 # A NISS-shaped token: 11 digits not glued to other digits (a longer number is not a NISS).
 _NISS_TOKEN = re.compile(rb"(?<![0-9])[0-9]{11}(?![0-9])")
@@ -38,14 +44,16 @@ _PEM_REPLACEMENT = b"[private key removed]"
 _SECRET_REPLACEMENT = b"[secret removed]"
 
 
-def _valid_niss(digits: str) -> bool:
-    """NISS or BIS per conformance.niss; without it, every NISS-shaped token counts (over-masking
-    is the safe side)."""
-    try:
-        from conformance import niss
-    except ImportError:
-        return True
-    return niss.is_valid(digits)  # national and BIS numbers alike
+def could_be_niss(digits: str) -> bool:
+    """Whether an 11-digit token has the check digits of a NISS or BIS of either century."""
+    return niss.check_digits_match(digits)
+
+
+def niss_like_tokens(data: bytes) -> list[str]:
+    """Every token of ``data`` the mask must not leave readable (an audit of a finished file)."""
+    found = [m.group(0).decode() for m in _NISS_TOKEN.finditer(data)]
+    found += ["".join(g.decode() for g in m.groups()) for m in _NISS_PRINTED.finditer(data)]
+    return [token for token in found if could_be_niss(token)]
 
 
 class Masker:
@@ -67,7 +75,7 @@ class Masker:
         hit = self._cache.get(token)
         if hit is None:
             text = token.decode()
-            hit = text in self._known or _valid_niss(text)
+            hit = text in self._known or could_be_niss(text)
             self._cache[token] = hit
         return hit
 

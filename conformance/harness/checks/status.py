@@ -9,7 +9,7 @@ from conformance.contract import NS_SOAP11
 from conformance.harness.checks import OTHER, SCHEMA, WRONG_CODE, CheckFailure, Observed
 from conformance.harness.expectation import Expectation
 
-# ARCHITECTURE "Decisions": when the operation cannot be told, the fault detail is this one's.
+# docs/decisions.md: when the operation cannot be told, the fault detail is this one's.
 _DEFAULT_FAULT_OPERATION = "consultEmploymentInfos"
 
 

@@ -1,13 +1,13 @@
 """Environments: where to send, as whom, about whom.
 
-Cases name roles, never a NISS or an endpoint (docs/ARCHITECTURE.md "roles"). An environment maps
+Cases name roles, never a NISS or an endpoint (docs/architecture.md "roles"). An environment maps
 each client role to a :class:`ClientProfile` and each person role to a :class:`Person`. Two kinds:
 
 - ``reference`` (built in, ``conformance/data/environments/reference.yaml``, see ``reference.py``):
   starts the embedded reference service on a free loopback port, over two-way TLS with the dev PKI
   that ``conformance serve`` also uses, and derives clients and persons from its dataset;
-- a YAML file (``files.py``; see ``cases/environments/acceptance.example.yaml`` and the README
-  section "Environments").
+- a YAML file (``files.py``; see ``cases/environments/acceptance.example.yaml`` and
+  docs/environments.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""YAML environment files: read, validate, resolve paths (README "Environments").
+"""YAML environment files: read, validate, resolve paths (docs/environments.md).
 
 Unknown keys are refused and every error names the file and the key. A PKCS#12 password is never
 in the file: ``p12_password_env`` names the environment variable holding it.

@@ -29,7 +29,7 @@ _REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "not_triggerable"}
 
 
 def load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
-    """The embedded service and every dataset role (ARCHITECTURE "roles").
+    """The embedded service and every dataset role (docs/architecture.md "roles").
 
     The dev PKI of the shipped dataset lives in the cache folder ``conformance serve`` uses
     (:func:`shared_pki_dir`, created once under a lock, reused while valid): certificate paths in
