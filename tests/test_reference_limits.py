@@ -144,3 +144,30 @@ def test_an_answer_that_would_be_invalid_is_never_sent(tmp_path, monkeypatch) ->
     root = parse_untrusted(body)
     assert root.findtext(".//reasonCode") == "MSG00003"
     assert b"notInTheContract" not in body
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+ATTRIBUTE_BOMB = _in_legal_context(b"", b"".join(b' a%x=""' % i for i in range(90_000)))
+
+
+def test_memory_returns_after_200_hostile_requests(reference_service) -> None:  # type: ignore[no-untyped-def]
+    # The service runs in this process: its RSS is ours. The attribute bomb alone once left
+    # 100-400 MB behind per request.
+    service = reference_service(tls=False)
+    hostile = [ATTRIBUTE_BOMB, *HOSTILE.values()]
+    with session_for(service) as session:
+        session.post(service.url, data=ATTRIBUTE_BOMB, headers=GOOD.headers, timeout=10)
+        start = _rss_mib()
+        for i in range(200):
+            response = session.post(
+                service.url, data=hostile[i % len(hostile)], headers=GOOD.headers, timeout=10
+            )
+            assert _diagnostic(response)[0] == "MSG00004"
+    assert _rss_mib() - start < 50, (start, _rss_mib())

@@ -170,6 +170,10 @@ class ReferenceApp:
             raise Refusal("MSG00015", "the organisation has no access to this service")
 
     def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
+        refused = environ.get("conformance.body_refused")
+        if refused is not None:  # the server could not have the whole body (too large, late)
+            ex.body, ex.close = environ["wsgi.input"].read(), True  # what arrived, for the audit
+            raise Refusal("MSG00004", str(refused))
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             body = self._read_up_to(environ, MAX_BYTES + 1, ex)  # bounded: never more than this
             if len(body) > MAX_BYTES:
