@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from wire import connect, exchange, read_all
+from rawhttp import connect, exchange, read_all
 
 from conformance.contract import load_contract
 from conformance.reference import hostile, samples

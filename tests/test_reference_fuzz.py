@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from wire import connect, exchange, read_all
+from rawhttp import connect, exchange, read_all
 
 from conformance.contract import load_contract
 from conformance.reference import hostile, samples

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wire import Received, connect, exchange, post, read_all
+from rawhttp import Received, connect, exchange, post, read_all
 
 from conformance.reference import samples
 from conformance.reference.audit import read_entries
