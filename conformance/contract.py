@@ -12,10 +12,15 @@ import functools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 
 from conformance import paths
+
+if TYPE_CHECKING:
+    import xmlschema
+    from elementpath.protocols import ElementProtocol
 
 NS_SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
@@ -95,8 +100,11 @@ class Contract:
     def explain(self, element: etree._Element) -> list[str]:
         """Readable errors with element paths, from ``xmlschema``. Slow: use on failures only."""
         schema = _xmlschema_for(str(self.xsd_path))
+        # xmlschema reads lxml elements (a documented use); types-lxml's _Element simply does not
+        # declare elementpath's ElementProtocol.
+        source = cast("ElementProtocol", element)
         return [
-            f"{err.path or '/'}: {err.reason or err.message}" for err in schema.iter_errors(element)
+            f"{err.path or '/'}: {err.reason or err.message}" for err in schema.iter_errors(source)
         ]
 
     @property
@@ -105,8 +113,8 @@ class Contract:
 
 
 @functools.lru_cache(maxsize=4)
-def _xmlschema_for(xsd_path: str):  # lazy import: xmlschema is only needed to explain
-    import xmlschema
+def _xmlschema_for(xsd_path: str) -> xmlschema.XMLSchema:
+    import xmlschema  # lazily: only needed to explain a failure
 
     return xmlschema.XMLSchema(xsd_path)
 

@@ -217,7 +217,7 @@ class ReferenceApp:
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:
             return str(environ["HTTP_SOAPACTION"])
-        media, *params = environ.get("CONTENT_TYPE", "").split(";")
+        media, *params = str(environ.get("CONTENT_TYPE", "")).split(";")
         if media.strip().lower() != "application/soap+xml":
             return ""  # SOAP 1.1: only the SOAPAction header counts
         # SOAP 1.2 carries the action in the content type (reached only when 1.2 is let through).

@@ -21,11 +21,11 @@ from conformance.harness.environment.model import (
     Environment,
     EnvironmentConfigError,
     EnvironmentHandle,
-    Person,
     Timeouts,
 )
 from conformance.harness.environment.reference import load_reference, shared_pki_dir
 from conformance.reference.defects import DEFECTS
+from conformance.roles import Person
 
 __all__ = [
     "BUILTIN",
