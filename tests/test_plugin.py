@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -128,8 +129,8 @@ def test_one_environment_per_session_closed_at_the_end(
     closed: list[execute.Runtime] = []
     real_open = execute.open_runtime
 
-    def counting_open(*args: str | None) -> execute.Runtime:
-        runtime = real_open(*args)
+    def counting_open(*args: str | None, **kwargs: Any) -> execute.Runtime:
+        runtime = real_open(*args, **kwargs)
         real_close = runtime.close
 
         def close() -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import Flaky, InvalidArgument
+from hypothesis.errors import Flaky
 
 from conformance import hypothesis_profiles
 from conformance.contract import Contract
@@ -60,6 +60,10 @@ class Runtime:
     contract: Contract
     factory: RequestFactory
     transport: Transport
+    # The generated cases' Hypothesis settings (hypothesis_profiles.for_cases), never the global.
+    case_settings: settings = dataclasses.field(
+        default_factory=lambda: hypothesis_profiles.for_cases(None)
+    )
 
     @property
     def environment(self) -> Environment:
@@ -71,16 +75,25 @@ class Runtime:
 
 
 def open_runtime(
-    env: str = "reference", endpoint: str | None = None, defect: str | None = None
+    env: str = "reference",
+    endpoint: str | None = None,
+    defect: str | None = None,
+    *,
+    handle: EnvironmentHandle | None = None,
 ) -> Runtime:
-    """Load the environment and build the contract, request factory and transport once.
+    """Start the environment and build the contract, request factory and transport once.
 
-    ``defect`` starts the embedded reference with one deliberate deviation (self-check)."""
+    ``defect`` starts the embedded reference with one deliberate deviation (self-check);
+    ``handle`` is an environment already loaded (by collection) and not started yet."""
     try:
-        handle = load_environment(env, endpoint, defect=defect)
+        if handle is None:
+            handle = load_environment(env, endpoint, defect=defect, start=False)
+        handle.start()
     except EnvironmentConfigError as exc:
         raise RuntimeStartError(str(exc)) from None
     except Exception as exc:  # the embedded service failing to start, a broken contract...
+        if handle is not None:
+            handle.close()
         raise RuntimeStartError(f"environment {env!r} could not start: {exc}") from exc
     try:
         contract = handle.environment.contract()
@@ -93,18 +106,51 @@ def open_runtime(
 
 
 _RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()
+_LOADED = pytest.StashKey["EnvironmentHandle | RuntimeStartError"]()
+_PROFILE = pytest.StashKey[str]()
+
+
+def _options(config: pytest.Config) -> tuple[str, str | None, str | None]:
+    return (
+        config.getoption("conformance_env") or "reference",
+        config.getoption("conformance_endpoint"),
+        config.getoption("conformance_defect", None),
+    )
+
+
+def set_case_settings(config: pytest.Config, profile: str) -> None:
+    """The Hypothesis profile (one of ours) the session's generated cases run under."""
+    config.stash[_PROFILE] = profile
+
+
+def environment_for(config: pytest.Config) -> Environment:
+    """The session's environment, loaded on first use and not started: what collection needs
+    (the roles), without starting the embedded service."""
+    loaded = config.stash.get(_LOADED, None)
+    if loaded is None:
+        env, endpoint, defect = _options(config)
+        try:
+            loaded = load_environment(env, endpoint, defect=defect, start=False)
+        except EnvironmentConfigError as exc:
+            loaded = RuntimeStartError(str(exc))
+        except Exception as exc:
+            loaded = RuntimeStartError(f"environment {env!r} could not be loaded: {exc}")
+        config.stash[_LOADED] = loaded
+    if isinstance(loaded, RuntimeStartError):
+        raise loaded
+    return loaded.environment
 
 
 def runtime_for(config: pytest.Config) -> Runtime:
-    """The session's runtime, opened on first use (a run with no cases starts nothing)."""
+    """The session's runtime, started on first use (a run with no cases starts nothing)."""
     cached = config.stash.get(_RUNTIME, None)
     if cached is None:
+        loaded = config.stash.get(_LOADED, None)
         try:
-            cached = open_runtime(
-                config.getoption("conformance_env"),
-                config.getoption("conformance_endpoint"),
-                config.getoption("conformance_defect", None),
-            )
+            if isinstance(loaded, RuntimeStartError):
+                raise loaded
+            cached = open_runtime(*_options(config), handle=loaded)
+            cached.case_settings = hypothesis_profiles.for_cases(config.stash.get(_PROFILE, None))
         except RuntimeStartError as exc:
             cached = exc
         config.stash[_RUNTIME] = cached
@@ -117,6 +163,10 @@ def close_runtime(config: pytest.Config) -> None:
     cached = config.stash.get(_RUNTIME, None)
     if isinstance(cached, Runtime):
         cached.close()
+    else:
+        loaded = config.stash.get(_LOADED, None)
+        if isinstance(loaded, EnvironmentHandle):
+            loaded.close()
     config.stash[_RUNTIME] = RuntimeStartError("the session is over")
 
 
@@ -314,7 +364,8 @@ def _run_property(
     failing: list[_Attempt] = []
 
     @settings(
-        max_examples=_example_count(case),
+        runtime.case_settings,
+        max_examples=_example_count(case, runtime.case_settings),
         deadline=None,
         database=None,  # a run from a read-only place; the seed is the reproduction
         derandomize=False,
@@ -344,16 +395,12 @@ def _run_property(
     return last[0]
 
 
-def _example_count(case: Case) -> int:
-    """The case's ``given.examples``, raised to the active profile's count when larger
+def _example_count(case: Case, profile: settings) -> int:
+    """The case's ``given.examples``, raised to the profile's count when larger than ci's
     (``--hypothesis-profile=nightly`` runs every property at least that many times)."""
-    try:
-        ci = settings.get_profile(hypothesis_profiles.CI).max_examples
-    except InvalidArgument:  # profiles not registered (plugin not loaded): use the case's count
-        return given_block.examples(case)
-    active = settings().max_examples
+    ci = hypothesis_profiles.PROFILES[hypothesis_profiles.CI]["max_examples"]
     wanted = given_block.examples(case)
-    return max(wanted, active) if active > ci else wanted
+    return max(wanted, profile.max_examples) if profile.max_examples > ci else wanted
 
 
 def _warning_line(warning: CheckFailure) -> str:
