@@ -24,6 +24,15 @@ _NS_WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 
 DEFAULT_PAYLOAD_XSD = "ForeignerSituationV1.xsd"
 
+# The two operations the TSS defines, by the shipped WSDL's names; only code that treats one of
+# them specially names it, through these (tests/test_contract.py checks them against the WSDL).
+# Every list of operations comes from :func:`operation_names`.
+EMPLOYMENT_INFOS = "consultEmploymentInfos"
+SPECIAL_INFOS = "consultSpecialInfos"
+# When a fault's operation cannot be told from the body or the SOAPAction, its detail element
+# is this operation's (docs/decisions.md).
+DEFAULT_FAULT_OPERATION = EMPLOYMENT_INFOS
+
 
 class ContractError(Exception):
     """A contract file is missing or broken. The message names the file and the problem."""
@@ -193,3 +202,8 @@ def _load(xsd_path: Path, wsdl_path: Path) -> Contract:
         endpoint_address=address,
         _schema=schema,
     )
+
+
+def operation_names() -> tuple[str, ...]:
+    """The shipped WSDL's operation names, in binding order: the one list of operations."""
+    return tuple(load_contract().operations)

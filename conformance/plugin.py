@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.paths import DEFAULT_REPORT_DIR  # a constant; paths imports pathlib only
+
 DEFAULT_ENV = "reference"
-DEFAULT_REPORT_DIR = "reports"
 HOOKS = "conformance-hooks"  # the name the run's hooks are registered under
 
 # The options (dests) that ask for a conformance run by being given.

@@ -17,20 +17,21 @@ from conformance.exchange import Exchange
 from conformance.harness import execute
 from conformance.harness.cases import Case, load_file
 from conformance.harness.outcome import PASSED
+from conformance.harness.runtime import Runtime, open_runtime
 
 OWN_TICKET = re.compile(rb"<ticket>(conformance-[0-9a-f]{24})</ticket>")
 SENT: list[Exchange] = []  # every exchange of this module's runtime, in order
 
 
 @pytest.fixture(scope="module")
-def runtime() -> Iterator[execute.Runtime]:
-    runtime = execute.open_runtime("reference")
+def runtime() -> Iterator[Runtime]:
+    runtime = open_runtime("reference")
     runtime.transport.add_recorder(SENT.append)
     yield runtime
     runtime.close()
 
 
-def _case(runtime: execute.Runtime, case_id: str) -> Case:
+def _case(runtime: Runtime, case_id: str) -> Case:
     env = runtime.environment
     cases = load_file(
         paths.cases_dir() / "properties.yaml",
@@ -41,7 +42,7 @@ def _case(runtime: execute.Runtime, case_id: str) -> Case:
     return next(case for case in cases if case.id == case_id)
 
 
-def _sent(runtime: execute.Runtime, case: Case, seed: int) -> list[bytes]:
+def _sent(runtime: Runtime, case: Case, seed: int) -> list[bytes]:
     """Every request body the case sent with ``seed``, in order; the case must pass. The
     harness's own per-message ticket is fresh every time, so it is blanked."""
     SENT.clear()
@@ -52,7 +53,7 @@ def _sent(runtime: execute.Runtime, case: Case, seed: int) -> list[bytes]:
 
 
 def test_every_request_carries_a_fresh_client_ticket_unless_the_case_gives_one(
-    runtime: execute.Runtime,
+    runtime: Runtime,
 ) -> None:
     # TSS §8: the service desk wants the BCSS ticket, or else the client's own; a request that
     # got no answer has no BCSS ticket, so the harness always sends its own.
@@ -64,7 +65,7 @@ def test_every_request_carries_a_fresh_client_ticket_unless_the_case_gives_one(
     assert all(len(t.group(1)) == 36 for t in tickets if t)  # the XSD's maximum
 
 
-def test_the_same_seed_sends_the_same_requests(runtime: execute.Runtime) -> None:
+def test_the_same_seed_sends_the_same_requests(runtime: Runtime) -> None:
     case = _case(runtime, "gen-unknown-niss")
     first = _sent(runtime, case, 20261130)
     assert len(first) >= 2  # several examples were drawn
@@ -72,7 +73,7 @@ def test_the_same_seed_sends_the_same_requests(runtime: execute.Runtime) -> None
     assert _sent(runtime, case, 4242) != first
 
 
-def test_a_run_without_seed_draws_one_and_names_it(runtime: execute.Runtime) -> None:
+def test_a_run_without_seed_draws_one_and_names_it(runtime: Runtime) -> None:
     case = _case(runtime, "gen-bis")
     outcome = execute.run_case(case, runtime)
     assert outcome.outcome == PASSED, outcome.failure_text

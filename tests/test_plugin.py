@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance.harness import execute
+from conformance.harness import runtime as harness_runtime
 
 pytest_plugins = ["pytester"]
 
@@ -125,11 +125,11 @@ def test_a_broken_environment_is_a_clear_collection_error(project: pytest.Pytest
 def test_one_environment_per_session_closed_at_the_end(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    opened: list[execute.Runtime] = []
-    closed: list[execute.Runtime] = []
-    real_open = execute.open_runtime
+    opened: list[harness_runtime.Runtime] = []
+    closed: list[harness_runtime.Runtime] = []
+    real_open = harness_runtime.open_runtime
 
-    def counting_open(*args: str | None, **kwargs: Any) -> execute.Runtime:
+    def counting_open(*args: str | None, **kwargs: Any) -> harness_runtime.Runtime:
         runtime = real_open(*args, **kwargs)
         real_close = runtime.close
 
@@ -141,7 +141,7 @@ def test_one_environment_per_session_closed_at_the_end(
         opened.append(runtime)
         return runtime
 
-    monkeypatch.setattr(execute, "open_runtime", counting_open)
+    monkeypatch.setattr(harness_runtime, "open_runtime", counting_open)
     for name in ("a", "b", "c"):
         (project.path / "cases" / f"{name}.yaml").write_text(CASE.format(id=name))
     result = project.runpytest(*_args(project, "--report-dir", str(project.path / "rep")))

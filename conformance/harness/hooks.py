@@ -21,10 +21,12 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
 from conformance.contract import Contract, ContractError, load_contract
-from conformance.harness import collect, coverage, execute
+from conformance.harness import collect, coverage, execute, runtime, wire
+from conformance.harness.environment.summary import environment_summary
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
 from conformance.hypothesis_profiles import ENV_VAR
-from conformance.plugin import DEFAULT_ENV, DEFAULT_REPORT_DIR
+from conformance.paths import DEFAULT_REPORT_DIR
+from conformance.plugin import DEFAULT_ENV
 from conformance.reports import live
 from conformance.reports.masking import Masker
 from conformance.reports.session import ReportDirError, ReportSession
@@ -35,8 +37,8 @@ _ENV = "conformance_environment"
 
 def pytest_configure(config: pytest.Config) -> None:
     hypothesis_profiles.register_missing()  # so --hypothesis-profile=nightly finds the name
-    execute.set_case_settings(config, _case_profile(config))
-    for name in execute.OPERATION_MARKERS:
+    runtime.set_case_profile(config, _case_profile(config))
+    for name in collect.operation_markers():
         collect.register_marker(config, name, "cases of this operation")
     for code in tables.all_codes():
         collect.register_marker(
@@ -103,7 +105,7 @@ def pytest_runtest_makereport(
         # The case crashed before an outcome (e.g. a request that cannot be built).
         outcome = execute.blank_outcome(item.case)
         outcome.outcome, outcome.failure_text = FAILED, str(report.longrepr)
-    summary = execute.environment_summary(execute.runtime_for(item.config).environment)
+    summary = environment_summary(runtime.runtime_for(item.config).environment)
     masking = item.config.getoption("conformance_mask_ssin")
     # Scrubbed here already, not only by the controller's final pass: a run killed outright
     # must not leave a password in an attachment.
@@ -111,13 +113,13 @@ def pytest_runtest_makereport(
     live.attach_outcome(
         outcome, mask=Masker(summary["known_ssins"]) if masking else None, secrets=secrets
     )
-    setattr(report, _WIRE, execute.outcome_to_wire(outcome))
+    setattr(report, _WIRE, wire.outcome_to_wire(outcome))
     setattr(report, _ENV, summary)
     return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    execute.close_runtime(config)
+    runtime.close_runtime(config)
     if config.getoption("conformance_report_dir"):
         set_hypothesis_home_dir(None)  # back to Hypothesis's default (in-process runs)
 
@@ -151,10 +153,10 @@ class _Controller:
             self.check_writable(usage_error=False)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        wire = getattr(report, _WIRE, None)
-        if wire is None:
+        data = getattr(report, _WIRE, None)
+        if data is None:
             return
-        outcome: CaseOutcome = execute.outcome_from_wire(wire)
+        outcome: CaseOutcome = wire.outcome_from_wire(data)
         self.environment = self.environment or getattr(report, _ENV)
         reason = ""
         if outcome.outcome == NOT_TRIGGERABLE and isinstance(report.longrepr, tuple):

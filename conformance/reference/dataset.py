@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from conformance import paths, tables
+from conformance import contract, paths, tables
+from conformance.roles import Person
 
 STATUSES = ("active", "replaced", "canceled")
 SIMULATIONS = ("supplier_failure", "internal_error")
 DATA_GROUPS = ("employmentCards", "workPermits", "specialInfos")
-OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
 # Record fields in XSD order (TSS 5.2.2 / 5.3.2); the response builder follows this order.
 CARD_FIELDS = (
     "inceptionDate",
@@ -87,7 +87,10 @@ class ClientRole:
 
 
 @dataclass(frozen=True)
-class Person:
+class Record:
+    """The register's record of one NISS. The person a role names is
+    :class:`conformance.roles.Person`, derived by :meth:`Dataset.person_roles`."""
+
     ssin: str
     role: str | None
     status: str
@@ -111,7 +114,7 @@ class Dataset:
     path: Path
     organisations: dict[str, Organisation]
     clients: dict[str, ClientRole]
-    persons: dict[str, Person]
+    persons: dict[str, Record]  # by NISS
     unregistered: dict[str, str]  # role -> NISS with no record (unknown, bis)
     integrations: list[Integration] = field(default_factory=list)
     _index: dict[tuple[str, str], list[Integration]] | None = field(default=None, repr=False)
@@ -121,13 +124,13 @@ class Dataset:
         """Load ``path`` (None: the shipped reference dataset). Raises :class:`DatasetError`."""
         return _Loader(Path(path) if path else default_path()).load()
 
-    def person_roles(self) -> dict[str, dict[str, str | None]]:
-        roles: dict[str, dict[str, str | None]] = {}
-        for person in self.persons.values():
-            if person.role:
-                roles[person.role] = {"ssin": person.ssin, "replaced_by": person.replaced_by}
+    def person_roles(self) -> dict[str, Person]:
+        """The person playing each role this dataset tags, registered or not."""
+        roles = {
+            r.role: Person(r.role, r.ssin, r.replaced_by) for r in self.persons.values() if r.role
+        }
         for role, ssin in self.unregistered.items():
-            roles[role] = {"ssin": ssin, "replaced_by": None}
+            roles[role] = Person(role, ssin)
         return roles
 
     def client_roles(self) -> dict[str, ClientRole]:
@@ -182,7 +185,7 @@ class _Loader:
             o.id: o
             for o in (self.organisation(i, o) for i, o in enumerate(self.seq(doc, "organisations")))
         }
-        persons: dict[str, Person] = {}
+        persons: dict[str, Record] = {}
         for i, raw in enumerate(self.seq(doc, "persons")):
             person = self.person(i, raw)
             if person.ssin in persons:
@@ -219,7 +222,7 @@ class _Loader:
         if not raw.get("cbe") and raw.get("sector") is None:
             raise self.fail(where, "needs a `cbe` and/or `sector` + `institution`")
         contexts = raw.get("legal_contexts") or {}
-        unknown_ops = set(contexts) - set(OPERATIONS)
+        unknown_ops = set(contexts) - set(contract.operation_names())
         if unknown_ops:
             raise self.fail(where, f"legal_contexts names unknown operations {sorted(unknown_ops)}")
         groups = frozenset(raw.get("data_groups") or ())
@@ -258,7 +261,7 @@ class _Loader:
             active_dossier_required=bool(raw.get("active_dossier_required", True)),
         )
 
-    def person(self, i: int, raw: Any) -> Person:
+    def person(self, i: int, raw: Any) -> Record:
         where = f"persons[{i}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("ssin"), str):
             raise self.fail(where, "each person needs an `ssin` written as a quoted string")
@@ -286,7 +289,7 @@ class _Loader:
                 if extra:
                     raise self.fail(f"{where} {key}[{n}]", f"unknown fields {sorted(extra)}")
             records[key] = tuple(items)
-        return Person(
+        return Record(
             ssin=ssin,
             role=raw.get("role"),
             status=status,

@@ -7,6 +7,7 @@ import re
 from lxml import etree
 
 from conformance import dates, tables
+from conformance.contract import EMPLOYMENT_INFOS
 from conformance.harness.checks import OTHER, SCHEMA, CheckFailure, Observed
 from conformance.harness.expectation import Expectation, PathAssertion
 
@@ -39,7 +40,8 @@ def check_result_groups(observed: Observed, expectation: Expectation) -> list[Ch
         return [
             CheckFailure(title, f"result {want} with status {value}", f"result {shown}", SCHEMA)
         ]
-    if result is None or etree.QName(payload).localname != "consultEmploymentInfosResponse":
+    employment = observed.contract.operations[EMPLOYMENT_INFOS]
+    if result is None or etree.QName(payload).localname != employment.response:
         return []
     wanted = requested_groups(observed, expectation)
     extra = [

@@ -1,4 +1,7 @@
-"""The environment model: client profiles, test persons, timeouts, and the loaded handle."""
+"""The environment model: client profiles, test persons, timeouts, and the loaded handle.
+
+A test person is :class:`conformance.roles.Person`, the one person class.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from conformance.contract import Contract, load_contract
+from conformance.roles import Person
 
 
 class EnvironmentConfigError(Exception):
     """An environment file is unusable. The message names the file and the key."""
-
-
-@dataclass(frozen=True)
-class Person:
-    """A test person: the NISS to send, and the NISS it was replaced by (if any, NOTES §4)."""
-
-    role: str
-    ssin: str
-    replaced_by: str | None = None
-
-    @property
-    def final_ssin(self) -> str:
-        """The NISS the answer must carry: the replacing one when replaced."""
-        return self.replaced_by or self.ssin
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from conformance.harness.environment.model import (
     Environment,
     EnvironmentConfigError,
     EnvironmentHandle,
-    Person,
 )
 
 if TYPE_CHECKING:
@@ -114,10 +113,7 @@ def _environment(
             key=Path(creds.key) if creds else None,
             certificate_org=client_role.certificate_org,
         )
-    persons = {
-        role: Person(role, str(p["ssin"]), str(p["replaced_by"]) if p.get("replaced_by") else None)
-        for role, p in dataset.person_roles().items()
-    }
+    persons = dataset.person_roles()
     return Environment(
         name=str(data.get("name") or "reference"),
         endpoint=url,
