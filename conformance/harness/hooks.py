@@ -54,7 +54,9 @@ def pytest_configure(config: pytest.Config) -> None:
         controller = _Controller(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
         # A folder that cannot be written stops the run before anything runs (under xdist the
         # controller collects nothing, so the arguments tell whether cases will run).
-        if explicit or collect.names_cases(config.args):
+        # --collect-only writes nothing, so it neither checks nor clears the folder.
+        wanted = explicit or collect.names_cases(config.args)
+        if wanted and not config.option.collectonly:
             controller.check_writable(usage_error=True)
             controller.clear_bundles()  # an earlier run's bundles would outlive a fix
         config.pluginmanager.register(controller, "conformance-controller")
@@ -149,7 +151,9 @@ class _Controller:
         ReportSession.folder_only(self.report_dir).clear_bundles()
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        if any(isinstance(item, collect.CaseItem) for item in items):
+        if not self.config.option.collectonly and any(
+            isinstance(item, collect.CaseItem) for item in items
+        ):
             self.check_writable(usage_error=False)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
