@@ -11,6 +11,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from conformance.paths import DEFAULT_REPORT_DIR
+
 if TYPE_CHECKING:  # the server (asyncio, lxml) is imported only when serving
     from conformance.reference.server import RunningService
 
@@ -62,8 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--audit-log",
         type=Path,
-        default=Path("reports") / "reference-audit.jsonl",
-        help="append-only JSON lines audit log (default reports/reference-audit.jsonl)",
+        default=Path(DEFAULT_REPORT_DIR) / "reference-audit.jsonl",
+        help="append-only JSON lines audit log "
+        f"(default {DEFAULT_REPORT_DIR}/reference-audit.jsonl)",
     )
     parser.add_argument(
         "--workers",

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from conformance import soap, tables
-from conformance.contract import Contract, Operation, load_contract
+from conformance.contract import DEFAULT_FAULT_OPERATION, Contract, Operation, load_contract
 from conformance.reference import responses
 from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
@@ -42,7 +42,6 @@ from conformance.reference.policy import FAITHFUL, Policy
 from conformance.xmlsafe import MAX_BYTES, REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
-DEFAULT_OPERATION = "consultEmploymentInfos"  # fault element when the operation is unknown
 _XML_TYPE = "text/xml; charset=utf-8"
 _DRAIN_MAX = 8 * MAX_BYTES
 
@@ -222,7 +221,7 @@ class ReferenceApp:
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:
             return str(environ["HTTP_SOAPACTION"])
-        media, *params = environ.get("CONTENT_TYPE", "").split(";")
+        media, *params = str(environ.get("CONTENT_TYPE", "")).split(";")
         if media.strip().lower() != "application/soap+xml":
             return ""  # SOAP 1.1: only the SOAPAction header counts
         # SOAP 1.2 carries the action in the content type (reached only when 1.2 is let through).
@@ -274,7 +273,7 @@ class ReferenceApp:
     # -- faults and logging -------------------------------------------------------------------
 
     def _fault(self, ex: _Exchange, code: str, diagnostic: str) -> Reply:
-        op = ex.operation or self.contract.operations[DEFAULT_OPERATION]
+        op = ex.operation or self.contract.operations[DEFAULT_FAULT_OPERATION]
         row = tables.technical_codes()[code]
         customer = ex.payload.find("informationCustomer") if ex.payload is not None else None
         detail = responses.fault_detail(
