@@ -154,18 +154,20 @@ def _parse_in_own_thread(data: bytes) -> etree._Element:
 def check_limits(root: etree._Element, limits: Limits) -> None:
     """Raise :class:`LimitExceeded` naming the first limit ``root``'s document exceeds."""
     nodes = attributes = namespaces = depth = 0
-    for event, node in etree.iterwalk(root, events=("start", "end", "start-ns")):
+    for event, item in etree.iterwalk(root, events=("start", "end", "start-ns")):
         if event == "start-ns":
             namespaces += 1
             if namespaces > limits.namespaces:
                 raise LimitExceeded("namespaces", limits.namespaces)
             continue
+        assert isinstance(item, etree._Element)  # start and end events carry the element
+        node = item
         if event == "end":
             depth -= 1
             _text(node.tail, limits)
             continue
         depth += 1
-        nodes += 1 + sum(1 for child in node if not isinstance(child.tag, str))
+        nodes += 1 + sum(not isinstance(child.tag, str) for child in node)
         count = len(node.attrib)
         attributes += count
         if depth > limits.depth:

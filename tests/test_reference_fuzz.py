@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
 import threading
 import time
 from pathlib import Path
@@ -49,6 +50,10 @@ def _slowloris(base_url: str, stop: threading.Event, refused: list[int]) -> None
                 return
             try:
                 sock.sendall(bytes([byte]))
+                if sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT):
+                    break  # answered (408): read it below
+            except BlockingIOError:
+                pass
             except OSError:
                 break
             time.sleep(0.1)
@@ -93,8 +98,9 @@ def test_fuzz_keeps_every_promise(tmp_path: Path) -> None:
     assert normal.status == 200 and b"MSG00000" in normal.body
     lines = audit.read_text(encoding="utf-8").splitlines()
     assert all(json.loads(line)["ticket_cbss"] for line in lines)  # whole lines only
-    # One line per answer, and one per slowloris refusal (408s) that came before the stop.
-    assert len(lines) == answered + len(refused), (seed, len(lines), answered, len(refused))
+    # One line per answer, and one per slowloris connection: its 408, or the 400 of a head
+    # cut when the crowd was told to stop.
+    assert len(lines) == answered + SLOW_CLIENTS, (seed, len(lines), answered)
     assert set(refused) <= {408}
     assert grown < 50, f"seed {seed}: RSS grew by {grown:.0f} MiB"
 
