@@ -40,6 +40,8 @@ def data_dir() -> Path:
 
 
 DEFAULT_WSDL = "ForeignerSituationV1.wsdl"
+# Where every command and the plugin write reports unless told otherwise (the working directory's).
+DEFAULT_REPORT_DIR = "reports"
 
 
 def default_wsdl() -> Path:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from conformance import niss, paths, tables
 from conformance.harness import given as given_block
-from conformance.harness.cases import Case, CaseFileError, Roles, load_file
+from conformance.harness.cases import Case, CaseFileError, load_file
+from conformance.roles import Roles
 
 CLIENTS = {"onem", "onem_inspection", "cards_only"}
 PERSONS = {"cards_and_permits", "unknown", "no_data"}

@@ -22,6 +22,7 @@ from lxml import etree
 from zeep.exceptions import Fault as ZeepFault
 from zeep.transports import Transport
 
+from conformance import contract as contract_module
 from conformance import paths, soap, tables
 from conformance.contract import NS_SOAP11, Contract, ContractError, load_contract
 from conformance.xmlsafe import parse_untrusted
@@ -436,3 +437,10 @@ def test_every_element_carries_a_documentation_of_its_meaning(name: str) -> None
         if not (element.findtext(f"{xs}annotation/{xs}documentation") or "").strip()
     ]
     assert undocumented == []
+
+
+def test_the_named_operations_are_the_wsdl_ones() -> None:
+    # The one list of operations is the WSDL's; the names code uses must be among them.
+    names = contract_module.operation_names()
+    assert set(names) == {contract_module.EMPLOYMENT_INFOS, contract_module.SPECIAL_INFOS}
+    assert contract_module.DEFAULT_FAULT_OPERATION in names

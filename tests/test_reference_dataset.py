@@ -1,36 +1,21 @@
-"""The reference dataset: valid NISS, every ROLE of docs/architecture.md, TSS integration rows."""
+"""The reference dataset: valid NISS, every role of the vocabulary, TSS integration rows."""
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import pytest
 from stdnum.be import bis as stdnum_bis
 from stdnum.be import nn as stdnum_nn
 
-from conformance import niss, tables
+from conformance import niss, roles, tables
 from conformance.reference.dataset import Dataset, DatasetError
 
 DATASET = Dataset.load()
-REPO = Path(__file__).resolve().parents[1]
 
 
-def _architecture_roles(heading: str) -> set[str]:
-    # The checkout's docs, not the installed package's: CI tests a non-editable install.
-    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
-    section = text.split(heading, 1)[1].split("\n\n", 2)[1]
-    return set(re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M))
-
-
-def test_every_person_role_of_the_architecture_is_in_the_dataset() -> None:
-    roles = _architecture_roles("Test persons (`person:` in a case):")
-    assert roles and roles <= set(DATASET.person_roles())
-
-
-def test_every_client_role_of_the_architecture_is_in_the_dataset() -> None:
-    roles = _architecture_roles("Client profiles (`client:` in a case):")
-    assert roles and roles <= set(DATASET.client_roles())
+def test_the_dataset_plays_every_role_of_the_vocabulary_and_no_other() -> None:
+    vocabulary = roles.vocabulary()
+    assert set(DATASET.person_roles()) == vocabulary.persons
+    assert set(DATASET.client_roles()) == vocabulary.clients
 
 
 def test_every_niss_is_valid_by_both_oracles() -> None:
@@ -42,11 +27,11 @@ def test_every_niss_is_valid_by_both_oracles() -> None:
 
 def test_unknown_and_bis_roles() -> None:
     roles = DATASET.person_roles()
-    assert roles["unknown"]["ssin"] not in DATASET.persons
-    assert niss.is_bis(roles["bis"]["ssin"] or "") and stdnum_bis.is_valid(roles["bis"]["ssin"])
+    assert roles["unknown"].ssin not in DATASET.persons
+    assert niss.is_bis(roles["bis"].ssin or "") and stdnum_bis.is_valid(roles["bis"].ssin)
     assert not any(niss.is_bis(p.ssin) for p in DATASET.persons.values())
     replaced = roles["replaced"]
-    assert replaced["replaced_by"] in DATASET.persons
+    assert replaced.replaced_by in DATASET.persons
 
 
 def test_onem_policies_come_from_the_tss_integration_table() -> None:

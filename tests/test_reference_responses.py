@@ -85,18 +85,18 @@ def test_replaced_niss_answers_for_the_final_one_with_the_indication(
     _, _, response = ask(reference_service(), operation, "replaced")
     replaced = PERSONS["replaced"]
     assert response.findtext("status/code") == "MSG00000"
-    assert response.findtext("ssin") == replaced["replaced_by"]
-    assert response.findtext("criteria/ssin") == replaced["ssin"]
+    assert response.findtext("ssin") == replaced.replaced_by
+    assert response.findtext("criteria/ssin") == replaced.ssin
     info = response.findall("status/information")
     assert [(i.findtext("fieldName"), i.findtext("fieldValue")) for i in info] == [
-        ("replacedSsin", replaced["ssin"])
+        ("replacedSsin", replaced.ssin)
     ]
 
 
 def test_not_replaced_has_no_indication(reference_service) -> None:  # type: ignore[no-untyped-def]
     _, _, response = ask(reference_service(), "consultEmploymentInfos", "concurrent_cards")
     assert response.findall("status/information") == []
-    assert response.findtext("ssin") == PERSONS["concurrent_cards"]["ssin"]
+    assert response.findtext("ssin") == PERSONS["concurrent_cards"].ssin
 
 
 @pytest.mark.parametrize(

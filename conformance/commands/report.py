@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.reports import html, matrix
 from conformance.reports.session import (
     BUNDLES_DIR,
@@ -35,8 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-dir",
         type=Path,
-        default=Path("reports"),
-        help="the folder `conformance run --report-dir` wrote (default: reports)",
+        default=Path(DEFAULT_REPORT_DIR),
+        help=f"the folder `conformance run --report-dir` wrote (default: {DEFAULT_REPORT_DIR})",
     )
     parser.add_argument(
         "--single-file",

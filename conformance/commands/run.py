@@ -25,6 +25,7 @@ import pytest
 from conformance import paths
 from conformance.harness import coverage
 from conformance.harness.environment import EnvironmentConfigError, check_environment
+from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.reports.session import JUNIT_FILE, RESULTS_DIR, ReportDirError, ReportSession
 
 HELP = "Run the case catalogue against an environment (default: the embedded reference service)."
@@ -40,9 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint", metavar="URL", help="override the environment's endpoint")
     parser.add_argument(
         "--report-dir",
-        default="reports",
+        default=DEFAULT_REPORT_DIR,
         metavar="DIR",
-        help="reports folder: junit.xml, allure-results/, coverage.json (default: reports)",
+        help="reports folder: junit.xml, allure-results/, coverage.json "
+        f"(default: {DEFAULT_REPORT_DIR})",
     )
     parser.add_argument("--mask-ssin", action="store_true", help="mask every NISS in the reports")
     parser.add_argument(
@@ -83,6 +85,7 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         "--strict-markers",
         "--assert=plain",  # cases assert nothing themselves; the conformance package is imported
         "-rfEs",
+        "--conformance",
         "--env",
         args.env,
         "--report-dir",

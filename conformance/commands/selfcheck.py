@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.selfcheck import DEFAULT_TIMEOUT_S, SUBDIR, run_selfcheck
 from conformance.selfcheck import matrix as km
 
@@ -26,9 +27,10 @@ _USAGE_ERROR = 4  # as pytest and conformance run
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--report-dir",
-        default="reports",
+        default=DEFAULT_REPORT_DIR,
         metavar="DIR",
-        help=f"clean run's reports, killmatrix.md/.json, and {SUBDIR}/<defect>/ (default: reports)",
+        help=f"clean run's reports, killmatrix.md/.json, and {SUBDIR}/<defect>/ "
+        f"(default: {DEFAULT_REPORT_DIR})",
     )
     parser.add_argument(
         "--defect",

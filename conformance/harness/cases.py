@@ -19,12 +19,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance import paths, tables
+from conformance import contract, paths, tables
 from conformance.harness.yamlkeys import duplicate_key
+from conformance.roles import Roles
 
 SCHEMA_FILE = "case.schema.json"
-OPERATIONS = ("consultEmploymentInfos", "consultSpecialInfos")
-RAW = "raw"
+RAW = "raw"  # a crafted message; it borrows consultEmploymentInfos (Case.wire_operation)
 
 
 class CaseFileError(Exception):
@@ -70,7 +70,7 @@ class Case:
     @property
     def wire_operation(self) -> str:
         """The operation the message is built for; a ``raw`` case borrows the first one."""
-        return self.operation if self.operation in OPERATIONS else OPERATIONS[0]
+        return contract.EMPLOYMENT_INFOS if self.operation == RAW else self.operation
 
     @property
     def client_roles(self) -> tuple[str, ...]:
@@ -90,6 +90,9 @@ def case_schema() -> dict[str, Any]:
     """The shipped JSON Schema of a case file."""
     with (paths.data_dir() / SCHEMA_FILE).open(encoding="utf-8") as fh:
         schema: dict[str, Any] = json.load(fh)
+    # The operations come from the contract, not from the schema file.
+    operation = schema["$defs"]["case"]["properties"]["operation"]
+    operation["enum"] = [*contract.operation_names(), RAW]
     return schema
 
 
@@ -159,14 +162,6 @@ def _schema_error(path: Path, data: Any, marks: Mapping[tuple[Any, ...], int]) -
     raise CaseFileError(path, _line(marks, at), f"{message} (at {where})")
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Role names: the ones an environment maps, or the shared vocabulary."""
-
-    clients: frozenset[str]
-    persons: frozenset[str]
-
-
 def load_file(
     path: Path | str,
     *,
@@ -219,7 +214,7 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
             line,
             f"case {raw['id']!r}: request.person and given.ssin/person exclude each other",
         )
-    if raw["operation"] == "consultSpecialInfos" and "dataGroups" in request:
+    if raw["operation"] == contract.SPECIAL_INFOS and "dataGroups" in request:
         line = _line(marks, (*at, "request", "dataGroups", "<key>")) or line
         raise CaseFileError(path, line, "consultSpecialInfos has no dataGroups (TSS 5.3.1)")
     return Case(

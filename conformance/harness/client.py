@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import zeep
 from lxml import etree
 
-from conformance.contract import NS_SOAP11, NS_SOAP12, Contract, Operation
+from conformance.contract import EMPLOYMENT_INFOS, NS_SOAP11, NS_SOAP12, Contract, Operation
 from conformance.exchange import OutgoingRequest
 from conformance.harness.environment import ClientProfile, Environment
 
@@ -64,7 +64,7 @@ class RequestFactory:
         if timestamp_sent is not None:
             customer["timestampSent"] = timestamp_sent
         criteria: dict[str, Any] = {"ssin": ssin}
-        if operation == "consultEmploymentInfos":
+        if operation == EMPLOYMENT_INFOS:
             if data_groups is None:
                 raise RequestBuildError("consultEmploymentInfos needs data_groups")
             criteria["dataGroups"] = {
@@ -161,7 +161,7 @@ class RequestFactory:
     def no_data_groups(self, client: ClientProfile, ssin: str, **kwargs: Any) -> OutgoingRequest:
         """consultEmploymentInfos asking for no group at all (our decision: MSG00004, NOTES §4)."""
         groups = {"employmentCards": False, "workPermits": False}
-        return self.build("consultEmploymentInfos", client, ssin, groups, **kwargs)
+        return self.build(EMPLOYMENT_INFOS, client, ssin, groups, **kwargs)
 
     def _same_headers(self, request: OutgoingRequest, body: bytes) -> OutgoingRequest:
         return OutgoingRequest(

@@ -10,17 +10,17 @@ Only public pytest API is used (no ``_pytest.*``), and an item holds nothing but
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import tables
-from conformance.harness import execute
-from conformance.harness.cases import Case, CaseFileError, Roles, load_file
+from conformance import contract, roles, tables
+from conformance.harness import execute, runtime
+from conformance.harness.cases import RAW, Case, CaseFileError, load_file
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.triggerable import not_triggerable_reason
 
 CASES_FOLDER = "cases"
 EXCLUDED_FOLDER = "environments"
@@ -35,21 +35,6 @@ def is_case_file(path: Path) -> bool:
     return CASES_FOLDER in folders and EXCLUDED_FOLDER not in folders[folders.index(CASES_FOLDER) :]
 
 
-@functools.cache
-def role_vocabulary() -> Roles | None:
-    """The shared roles (docs/architecture.md), as the shipped reference dataset tags them.
-
-    A role outside an environment but inside this vocabulary is not a typo: the environment
-    simply cannot play it (e.g. acceptance has no simulated supplier failure)."""
-    from conformance.reference.dataset import Dataset, DatasetError
-
-    try:
-        dataset = Dataset.load(None)
-    except DatasetError:
-        return None  # no vocabulary: every role the environment lacks is refused
-    return Roles(frozenset(dataset.client_roles()), frozenset(dataset.person_roles()))
-
-
 def names_cases(args: list[str]) -> bool:
     """True when pytest's arguments point at case files (a case file or a ``cases`` folder, or
     a folder holding one)."""
@@ -58,6 +43,11 @@ def names_cases(args: list[str]) -> bool:
         if CASES_FOLDER in path.parts or (path / CASES_FOLDER).is_dir() or is_case_file(path):
             return True
     return False
+
+
+def operation_markers() -> tuple[str, ...]:
+    """A case carries its operation as a marker (``-m consultSpecialInfos``)."""
+    return (*contract.operation_names(), RAW)
 
 
 def register_marker(config: pytest.Config, name: str, help_text: str) -> None:
@@ -71,9 +61,9 @@ class CaseFile(pytest.File):
     """A YAML case file; a refused file is one collection error naming file and line."""
 
     def collect(self) -> Iterator[CaseItem]:
-        try:
-            environment = execute.runtime_for(self.config).environment
-        except execute.RuntimeStartError as exc:
+        try:  # loaded, not started: collection starts nothing
+            environment = runtime.environment_for(self.config)
+        except runtime.RuntimeStartError as exc:
             raise self.CollectError(f"{self.path}: {exc}") from None
         try:
             cases = load_file(
@@ -81,7 +71,9 @@ class CaseFile(pytest.File):
                 codes=set(tables.all_codes()),
                 clients=set(environment.clients),
                 persons=set(environment.persons),
-                vocabulary=role_vocabulary(),
+                # A role outside the environment but in the vocabulary is not a typo: the
+                # environment cannot play it (e.g. acceptance has no simulated supplier failure).
+                vocabulary=roles.vocabulary(),
             )
         except CaseFileError as exc:
             # One refused file must not stop the others (a run still reports every other case).
@@ -104,10 +96,10 @@ class CaseItem(pytest.Item):
             self.add_marker(mark)
 
     def runtest(self) -> None:
-        runtime = execute.runtime_for(self.config)
-        self.outcome = execute.run_case(self.case, runtime, seed=_seed(self.config))
+        shared = runtime.runtime_for(self.config)
+        self.outcome = execute.run_case(self.case, shared, seed=_seed(self.config))
         if self.outcome.outcome == NOT_TRIGGERABLE:
-            reason = execute.not_triggerable_reason(self.case, runtime.environment)
+            reason = not_triggerable_reason(self.case, shared.environment)
             pytest.skip(f"{self.case.code or 'case'} not triggerable in this environment: {reason}")
         if self.outcome.outcome == FAILED:
             pytest.fail(self.outcome.failure_text, pytrace=False)

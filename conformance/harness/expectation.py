@@ -10,7 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the checks read this module; only the builder below knows cases
+    from conformance.harness.cases import Case
+    from conformance.harness.environment import Environment
+    from conformance.harness.given import Draw
 
 OPS = ("equals", "present", "absent", "count", "matches")
 
@@ -127,3 +132,27 @@ class Expectation:
             raise ValueError(
                 f"fault code must be 'Client', 'Server' or None, not {self.fault[0]!r}"
             )
+
+
+def for_case(case: Case, environment: Environment, draw: Draw) -> Expectation:
+    """The case's ``expect:`` block plus what the environment knows about the person."""
+    final = draw.ssin
+    if draw.person is not None:
+        final = environment.person(draw.person).final_ssin
+    expect = case.expect
+    status = (expect["status"]["value"], expect["status"]["code"]) if "status" in expect else None
+    fault = None
+    if "fault" in expect:
+        fault = (expect["fault"].get("faultcode"), expect["fault"]["code"])
+    assertions = tuple(PathAssertion.from_mapping(a) for a in expect.get("assertions", ()))
+    crafted = case.craft is not None and case.craft != "both_groups_false"
+    return Expectation(
+        operation=None if crafted else case.wire_operation,
+        status=status,
+        fault=fault,
+        data_groups=draw.data_groups,
+        requested_ssin=draw.ssin,
+        final_ssin=final,
+        assertions=assertions,
+        tls_refused=bool(expect.get("tls_refused")),
+    )

@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance import strategies
+from conformance.contract import EMPLOYMENT_INFOS
 from conformance.harness.cases import Case
 
 DEFAULT_EXAMPLES = 10
@@ -57,7 +58,7 @@ def _text(value: Any) -> st.SearchStrategy[str | None]:
 
 
 def _data_groups(case: Case) -> st.SearchStrategy[Mapping[str, bool] | None]:
-    if case.wire_operation != "consultEmploymentInfos":
+    if case.wire_operation != EMPLOYMENT_INFOS:
         return st.just(None)
     if (case.given or {}).get("dataGroups") == "any":
         # Well-formed requests ask for at least one group (both false is MSG00004, NOTES §4).
@@ -77,7 +78,7 @@ def strategy(
     ``clients`` names the client roles the environment maps (None: all of the case's).
     ``unknown_niss`` avoids ``persons``' NISS and ``known_ssins`` (e.g. replacing NISS).
 
-    Role lists are cut to the roles the environment maps (``execute.not_triggerable_reason``
+    Role lists are cut to the roles the environment maps (``triggerable.not_triggerable_reason``
     skips a case left with none)."""
     given = case.given or {}
     usable = [c for c in case.client_roles if clients is None or c in clients]

@@ -33,16 +33,15 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from conformance import soap, tables
-from conformance.contract import Contract, Operation, load_contract
+from conformance.contract import DEFAULT_FAULT_OPERATION, Contract, Operation, load_contract
 from conformance.reference import responses
 from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
 from conformance.reference.dataset import Dataset, Organisation
 from conformance.reference.policy import FAITHFUL, Policy
-from conformance.xmlsafe import MAX_BYTES, UntrustedXMLError, parse_untrusted
+from conformance.xmlsafe import MAX_BYTES, REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
-DEFAULT_OPERATION = "consultEmploymentInfos"  # fault element when the operation is unknown
 _XML_TYPE = "text/xml; charset=utf-8"
 _DRAIN_MAX = 8 * MAX_BYTES
 
@@ -134,7 +133,7 @@ class ReferenceApp:
             raise Refusal("MSG00004", f"content type {media or 'missing'!r}, expected text/xml")
         ex.body = self._read_body(environ, ex)
         try:
-            envelope = soap.read(parse_untrusted(ex.body))
+            envelope = soap.read(parse_untrusted(ex.body, limits=REQUEST_LIMITS))
         except (UntrustedXMLError, soap.NotSoapError) as exc:
             raise Refusal("MSG00004", exc.reason) from None
         ex.payload = envelope.payload
@@ -170,6 +169,10 @@ class ReferenceApp:
             raise Refusal("MSG00015", "the organisation has no access to this service")
 
     def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
+        refused = environ.get("conformance.body_refused")
+        if refused is not None:  # the server could not have the whole body (too large, late)
+            ex.body, ex.close = environ["wsgi.input"].read(), True  # what arrived, for the audit
+            raise Refusal("MSG00004", str(refused))
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             body = self._read_up_to(environ, MAX_BYTES + 1, ex)  # bounded: never more than this
             if len(body) > MAX_BYTES:
@@ -218,7 +221,7 @@ class ReferenceApp:
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:
             return str(environ["HTTP_SOAPACTION"])
-        media, *params = environ.get("CONTENT_TYPE", "").split(";")
+        media, *params = str(environ.get("CONTENT_TYPE", "")).split(";")
         if media.strip().lower() != "application/soap+xml":
             return ""  # SOAP 1.1: only the SOAPAction header counts
         # SOAP 1.2 carries the action in the content type (reached only when 1.2 is let through).
@@ -261,6 +264,8 @@ class ReferenceApp:
             indicate_replaced=self.policy.indicate_replaced,
             results=self._results,
         )
+        if not self.contract.is_valid(element):  # never send what our own contract refuses
+            raise Refusal("MSG00003", "the answer built would not be valid")
         self._mutate(element)
         headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
         return Reply(self.policy.business_http_status, headers, soap.wrap(element), verdict.code)
@@ -268,7 +273,7 @@ class ReferenceApp:
     # -- faults and logging -------------------------------------------------------------------
 
     def _fault(self, ex: _Exchange, code: str, diagnostic: str) -> Reply:
-        op = ex.operation or self.contract.operations[DEFAULT_OPERATION]
+        op = ex.operation or self.contract.operations[DEFAULT_FAULT_OPERATION]
         row = tables.technical_codes()[code]
         customer = ex.payload.find("informationCustomer") if ex.payload is not None else None
         detail = responses.fault_detail(

@@ -24,7 +24,8 @@ from typing import Any
 from lxml import etree
 
 from conformance import niss
-from conformance.reference.dataset import Dataset, Organisation, Person
+from conformance.contract import EMPLOYMENT_INFOS
+from conformance.reference.dataset import Dataset, Organisation, Record
 from conformance.reference.policy import Policy
 
 EMPLOYMENT_GROUPS = ("employmentCards", "workPermits")
@@ -68,7 +69,7 @@ class Call:
         return self.payload.findtext("legalContext") or ""
 
     def requested_groups(self) -> tuple[str, ...]:
-        if self.operation != "consultEmploymentInfos":
+        if self.operation != EMPLOYMENT_INFOS:
             return _SPECIAL_GROUPS
         return tuple(
             g
@@ -128,7 +129,7 @@ def _credential_control(call: Call, groups: tuple[str, ...], policy: Policy) -> 
 
 def _niss_control(
     ssin: str, dataset: Dataset, policy: Policy
-) -> Verdict | tuple[Person, str | None]:
+) -> Verdict | tuple[Record, str | None]:
     """The person to answer for and the replaced NISS (TSS §3.3.3), or a refusal."""
     try:
         bis = niss.is_bis(ssin)
@@ -162,13 +163,13 @@ def _integrated(client: Organisation, ssin: str, dataset: Dataset) -> bool:
 
 
 def _lookup(
-    call: Call, person: Person, replaced: str | None, groups: tuple[str, ...], policy: Policy
+    call: Call, person: Record, replaced: str | None, groups: tuple[str, ...], policy: Policy
 ) -> Verdict:
     if person.simulate == "supplier_failure":
         return Verdict("MSG00002", "simulated: the National Register did not answer")
     if person.simulate == "internal_error":
         return Verdict("MSG00003", "simulated internal error")
-    if not policy.honour_data_groups and call.operation == "consultEmploymentInfos":
+    if not policy.honour_data_groups and call.operation == EMPLOYMENT_INFOS:
         groups = EMPLOYMENT_GROUPS
     found = {g: getattr(person, _RECORDS[g]) for g in groups}
     code = "MSG00000" if any(found.values()) else "MSG00100"

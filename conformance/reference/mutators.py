@@ -11,6 +11,7 @@ import uuid
 from lxml import etree
 
 from conformance import tables
+from conformance.contract import EMPLOYMENT_INFOS, SPECIAL_INFOS
 from conformance.reference.policy import Mutator
 
 
@@ -131,7 +132,7 @@ def result_dropped(root: etree._Element) -> None:
         root.remove(result)
 
 
-_OTHER_OPERATION = {"consultEmploymentInfos": "consultSpecialInfos"}
+_OTHER_OPERATION = {EMPLOYMENT_INFOS: SPECIAL_INFOS}
 _OTHER_OPERATION |= {v: k for k, v in _OTHER_OPERATION.items()}
 
 

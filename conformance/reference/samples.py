@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from conformance import soap
-from conformance.contract import Contract, load_contract
+from conformance.contract import EMPLOYMENT_INFOS, Contract, load_contract
 from conformance.reference.dataset import Dataset
 
 
@@ -50,7 +50,7 @@ def payload(
     etree.SubElement(root, "legalContext").text = legal_context
     criteria = etree.SubElement(root, "criteria")
     etree.SubElement(criteria, "ssin").text = ssin
-    if operation == "consultEmploymentInfos":
+    if operation == EMPLOYMENT_INFOS:
         groups = etree.SubElement(criteria, "dataGroups")
         etree.SubElement(groups, "employmentCards").text = "true" if cards else "false"
         etree.SubElement(groups, "workPermits").text = "true" if permits else "false"
@@ -98,7 +98,8 @@ def for_roles(
     ``dataset``, with the client's identification and legal context (unless overridden).
     ``options`` are :func:`request`'s: ``cards``, ``permits``, ``ticket``, ``contract``."""
     role = dataset.client_roles()[client]
-    ssin = dataset.person_roles().get(person, {"ssin": person})["ssin"]
+    played = dataset.person_roles().get(person)
+    ssin = played.ssin if played is not None else person
     if not ssin:
         raise ValueError(f"person role {person!r} has no NISS in the dataset")
     return request(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from conformance.harness import tls_refusal
 from conformance.harness.checks import (
     OTHER,
     SCHEMA,
@@ -12,14 +13,8 @@ from conformance.harness.checks import (
     Observed,
 )
 from conformance.harness.expectation import Expectation
-from conformance.harness.transport import CLIENT_CERT_DEMANDED, CONNECTION_RESET
 
 _MAX_SCHEMA_LINES = 10
-
-# Only a refusal of the missing client certificate counts: any other TLS failure (a server
-# certificate the CA bundle does not trust, a plain-HTTP server, a CA bundle that cannot be
-# loaded) proves nothing about two-way TLS and fails the case.
-_REFUSALS = (CLIENT_CERT_DEMANDED, CONNECTION_RESET)
 
 
 def check_transport(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
@@ -27,15 +22,22 @@ def check_transport(observed: Observed, expectation: Expectation) -> list[CheckF
     or, when the case expects it, the TLS layer refused the exchange."""
     exchange = observed.exchange
     if expectation.tls_refused:
-        if exchange.status is None and (exchange.error or "").startswith(_REFUSALS):
+        # Only a refused handshake over https counts (tls_refusal.judge): an untrusted server
+        # certificate, a plain-HTTP server or a reset before any TLS byte proves nothing.
+        verdict = tls_refusal.judge(exchange)
+        title = "Two-way TLS (NOTES §1, §4: the certificate identifies the client)"
+        if not verdict.refused:
+            expected = "the TLS handshake refused without a client certificate"
+            return [CheckFailure(title, expected, verdict.reason, TRANSPORT)]
+        if verdict.warning is None:
             return []
-        received = f"HTTP {exchange.status}" if exchange.status is not None else exchange.error
         return [
             CheckFailure(
-                "Two-way TLS (NOTES §1, §4: the certificate identifies the client)",
-                "the TLS handshake refused without a client certificate",
-                received or "no error and no response",
+                f"TLS refusal without an alert ({tls_refusal.SILENT_CLOSE_REF})",
+                verdict.warning,
+                verdict.reason,
                 TRANSPORT,
+                warning=True,
             )
         ]
     if exchange.ok_transport:
@@ -64,6 +66,13 @@ def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFail
             (b"<!doctype html", b"<html")
         ):
             what = f"an HTML page ({what})"
+        encoding = _header(exchange.headers, "content-encoding")
+        if encoding and encoding.lower() != "identity":
+            # The harness asks for Accept-Encoding: identity: a compressed body is the server's
+            # (or a gateway's) doing, and its bytes are no XML to read.
+            what = f"a body compressed with Content-Encoding: {encoding}, not asked for ({what})"
+        elif exchange.body[:2] == b"\x1f\x8b":
+            what = f"a gzip-compressed body without Content-Encoding ({what})"
         # The HTTP status tells a wrong server (404, 502 from a proxy...) at a glance.
         received = f"{what}; HTTP {exchange.status}, Content-Type {content_type or '(none)'}"
         failures.append(CheckFailure(title, "a well-formed SOAP 1.1 Envelope", received, SCHEMA))

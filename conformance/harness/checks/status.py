@@ -5,12 +5,9 @@ from __future__ import annotations
 from lxml import etree
 
 from conformance import tables
-from conformance.contract import NS_SOAP11
+from conformance.contract import DEFAULT_FAULT_OPERATION, NS_SOAP11
 from conformance.harness.checks import OTHER, SCHEMA, WRONG_CODE, CheckFailure, Observed
 from conformance.harness.expectation import Expectation
-
-# docs/decisions.md: when the operation cannot be told, the fault detail is this one's.
-_DEFAULT_FAULT_OPERATION = "consultEmploymentInfos"
 
 
 def status_of(observed: Observed) -> tuple[str, str, str | None] | None:
@@ -153,7 +150,7 @@ def check_fault_shape(observed: Observed, expectation: Expectation) -> list[Chec
     detail = observed.fault_detail
     title = "Fault detail (NOTES §2: the operation's own fault element)"
     op_name = expectation.operation or (
-        observed.request_operation.name if observed.request_operation else _DEFAULT_FAULT_OPERATION
+        observed.request_operation.name if observed.request_operation else DEFAULT_FAULT_OPERATION
     )
     op = observed.contract.operations.get(op_name)
     expected_element = op.fault if op else f"{op_name}Fault"

@@ -20,10 +20,10 @@ from conformance.harness.environment.model import (
     ClientProfile,
     Environment,
     EnvironmentConfigError,
-    Person,
     Timeouts,
 )
 from conformance.harness.yamlkeys import duplicate_key
+from conformance.roles import Person
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",

@@ -1,0 +1,62 @@
+"""Client certificates as ``ssl`` wants them: a PEM pair, converted from PKCS#12 when needed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from conformance.harness.environment import ClientProfile
+
+
+class CredentialError(Exception):
+    """A client certificate or the CA bundle could not be used; the message is the reason."""
+
+
+def cert_pair(client: ClientProfile, pem_dir: Callable[[], Path]) -> tuple[str, str]:
+    """The client's (certificate, key) PEM paths; a PKCS#12 file is converted once into
+    ``pem_dir()``."""
+    if client.cert is not None and client.key is not None:
+        return str(client.cert), str(client.key)
+    assert client.p12 is not None
+    target = pem_dir() / client.role
+    cert_path, key_path = target.with_suffix(".crt"), target.with_suffix(".key")
+    if not cert_path.exists():
+        _convert_p12(client, cert_path, key_path)
+    return str(cert_path), str(key_path)
+
+
+def _convert_p12(client: ClientProfile, cert_path: Path, key_path: Path) -> None:
+    """PKCS#12 to a PEM pair (ssl takes PEM only), written 0600 in the transport's temp dir."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        pkcs12,
+    )
+
+    assert client.p12 is not None
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(
+            client.p12.read_bytes(), client.p12_password()
+        )
+    except (OSError, ValueError) as exc:
+        raise CredentialError(
+            f"client {client.role}: cannot open PKCS#12 {client.p12} "
+            f"(password from ${client.p12_password_env}): {first_line(exc)}"
+        ) from None
+    if key is None or cert is None:
+        raise CredentialError(
+            f"client {client.role}: PKCS#12 {client.p12} lacks a key or certificate"
+        )
+    chain = b"".join(c.public_bytes(Encoding.PEM) for c in [cert, *(extra or [])])
+    key_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    for path, data in ((key_path, key_pem), (cert_path, chain)):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]

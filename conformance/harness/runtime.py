@@ -1,0 +1,144 @@
+"""The session's runtime: the environment, contract, request factory and transport a run shares.
+
+Loading and starting are two steps: collection loads the environment (:func:`environment_for`:
+files and roles only), the first case starts it (:func:`runtime_for`: the embedded service),
+so collecting, and a run with no cases, start nothing. Built once per process (per xdist
+worker) and closed at the end of the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import settings
+
+from conformance import hypothesis_profiles
+from conformance.contract import Contract
+from conformance.harness.client import RequestFactory
+from conformance.harness.environment import (
+    Environment,
+    EnvironmentConfigError,
+    EnvironmentHandle,
+    load_environment,
+)
+from conformance.harness.transport import Transport
+
+
+class RuntimeStartError(Exception):
+    """The environment could not be loaded or started; the message says why."""
+
+
+@dataclass
+class Runtime:
+    """What every case of a session shares: built once per process (xdist worker), then closed."""
+
+    handle: EnvironmentHandle
+    contract: Contract
+    factory: RequestFactory
+    transport: Transport
+    # The generated cases' Hypothesis settings (hypothesis_profiles.for_cases), never the global.
+    case_settings: settings = field(default_factory=lambda: hypothesis_profiles.for_cases(None))
+
+    @property
+    def environment(self) -> Environment:
+        return self.handle.environment
+
+    def close(self) -> None:
+        self.transport.close()
+        self.handle.close()
+
+
+def open_runtime(
+    env: str = "reference",
+    endpoint: str | None = None,
+    defect: str | None = None,
+    *,
+    handle: EnvironmentHandle | None = None,
+) -> Runtime:
+    """Start the environment and build the contract, request factory and transport once.
+
+    ``defect`` starts the embedded reference with one deliberate deviation (self-check);
+    ``handle`` is an environment already loaded (by collection) and not started yet."""
+    try:
+        if handle is None:
+            handle = load_environment(env, endpoint, defect=defect, start=False)
+        handle.start()
+    except EnvironmentConfigError as exc:
+        raise RuntimeStartError(str(exc)) from None
+    except Exception as exc:  # the embedded service failing to start, a broken contract...
+        if handle is not None:
+            handle.close()
+        raise RuntimeStartError(f"environment {env!r} could not start: {exc}") from exc
+    try:
+        contract = handle.environment.contract()
+        factory = RequestFactory(handle.environment, contract)
+        transport = Transport(handle.environment)
+    except Exception as exc:
+        handle.close()
+        raise RuntimeStartError(f"environment {env!r}: {exc}") from exc
+    return Runtime(handle, contract, factory, transport)
+
+
+_RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()
+_LOADED = pytest.StashKey["EnvironmentHandle | RuntimeStartError"]()
+_PROFILE = pytest.StashKey[str]()
+
+
+def _options(config: pytest.Config) -> tuple[str, str | None, str | None]:
+    return (
+        config.getoption("conformance_env") or "reference",
+        config.getoption("conformance_endpoint"),
+        config.getoption("conformance_defect", None),
+    )
+
+
+def set_case_profile(config: pytest.Config, profile: str) -> None:
+    """The Hypothesis profile (one of ours) the session's generated cases run under."""
+    config.stash[_PROFILE] = profile
+
+
+def environment_for(config: pytest.Config) -> Environment:
+    """The session's environment, loaded on first use and not started: what collection needs
+    (the roles), without starting the embedded service."""
+    loaded = config.stash.get(_LOADED, None)
+    if loaded is None:
+        env, endpoint, defect = _options(config)
+        try:
+            loaded = load_environment(env, endpoint, defect=defect, start=False)
+        except EnvironmentConfigError as exc:
+            loaded = RuntimeStartError(str(exc))
+        except Exception as exc:
+            loaded = RuntimeStartError(f"environment {env!r} could not be loaded: {exc}")
+        config.stash[_LOADED] = loaded
+    if isinstance(loaded, RuntimeStartError):
+        raise loaded
+    return loaded.environment
+
+
+def runtime_for(config: pytest.Config) -> Runtime:
+    """The session's runtime, started on first use (a run with no cases starts nothing)."""
+    cached = config.stash.get(_RUNTIME, None)
+    if cached is None:
+        loaded = config.stash.get(_LOADED, None)
+        try:
+            if isinstance(loaded, RuntimeStartError):
+                raise loaded
+            cached = open_runtime(*_options(config), handle=loaded)
+            cached.case_settings = hypothesis_profiles.for_cases(config.stash.get(_PROFILE, None))
+        except RuntimeStartError as exc:
+            cached = exc
+        config.stash[_RUNTIME] = cached
+    if isinstance(cached, RuntimeStartError):
+        raise cached
+    return cached
+
+
+def close_runtime(config: pytest.Config) -> None:
+    cached = config.stash.get(_RUNTIME, None)
+    loaded = config.stash.get(_LOADED, None)
+    if isinstance(cached, Runtime):
+        cached.close()
+    elif isinstance(loaded, EnvironmentHandle):
+        loaded.close()  # loaded for collection, never started: a temporary folder at most
+    config.stash[_RUNTIME] = RuntimeStartError("the session is over")

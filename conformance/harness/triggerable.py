@@ -1,0 +1,26 @@
+"""The not-triggerable rule: a case this environment cannot play is reported, never failed."""
+
+from __future__ import annotations
+
+from conformance.harness.cases import Case
+from conformance.harness.environment import Environment
+
+
+def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
+    """Why ``case`` cannot run here: its code is declared not triggerable, or the environment
+    maps none of the roles it needs (docs/architecture.md "roles"). None when it can run."""
+    declared = environment.not_triggerable.get(case.code or "")
+    if declared:
+        return declared
+    missing = []
+    if not case.given or not case.given.get("client"):
+        missing += [] if case.client in environment.clients else [f"client role {case.client!r}"]
+    elif not set(case.given["client"]) & set(environment.clients):
+        missing.append(f"any of the client roles {', '.join(case.given['client'])}")
+    person = case.request.get("person")
+    if person and person not in environment.persons:
+        missing.append(f"person role {person!r}")
+    roles = (case.given or {}).get("person")
+    if roles and "ssin" not in (case.given or {}) and not set(roles) & set(environment.persons):
+        missing.append(f"any of the person roles {', '.join(roles)}")
+    return f"the environment maps no {' and no '.join(missing)}" if missing else None

@@ -1,0 +1,25 @@
+"""Crossing from an xdist worker to the controller: a :class:`CaseOutcome` as plain data."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.outcome import CaseOutcome
+
+
+def outcome_to_wire(outcome: CaseOutcome) -> dict[str, Any]:
+    """Plain data (execnet-serialisable) for a test report attribute."""
+    return dataclasses.asdict(outcome)
+
+
+def outcome_from_wire(data: Mapping[str, Any]) -> CaseOutcome:
+    fields = dict(data)
+    exchanges = []
+    for raw in fields.pop("exchanges", ()):
+        ex = dict(raw)
+        request = OutgoingRequest(**ex.pop("request"))
+        exchanges.append(Exchange(request=request, **ex))
+    return CaseOutcome(exchanges=exchanges, **fields)
