@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance import tables
+from conformance import roles, tables
 from conformance.certify import profile
 from conformance.harness.cases import CaseFileError, load_file
-from conformance.harness.collect import role_vocabulary
 
 
 def _cases() -> list[profile.ProfileCase]:
-    vocabulary = role_vocabulary()
-    assert vocabulary is not None
+    vocabulary = roles.vocabulary()
     return profile.profile_cases(clients=frozenset({"onem"}), persons=vocabulary.persons)
 
 
@@ -45,8 +43,7 @@ def test_every_other_code_is_not_applicable_with_a_reason() -> None:
 def test_a_case_runs_as_the_partners_client(tmp_path: Path) -> None:
     cases = _cases()
     path = profile.write_profile_cases(tmp_path, cases, "partner")
-    vocabulary = role_vocabulary()
-    assert vocabulary is not None
+    vocabulary = roles.vocabulary()
     loaded = load_file(
         path,
         codes=set(tables.all_codes()),

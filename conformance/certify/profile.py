@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from conformance import paths, tables
-from conformance.harness.cases import Case, Roles, load_file
+from conformance import paths, roles, tables
+from conformance.harness.cases import Case, load_file
 from conformance.harness.collect import is_case_file
 
 PROFILE_FILE = "certification.yaml"
@@ -60,11 +60,9 @@ def profile_cases(
 
     ``clients`` and ``persons`` are the environment's roles; a vocabulary role the environment
     does not map marks the case :attr:`Case.unmapped` (it cannot run there)."""
-    from conformance.harness.collect import role_vocabulary
-
     folder = cases_dir or paths.cases_dir()
     found: list[ProfileCase] = []
-    vocabulary = role_vocabulary() or Roles(frozenset(), frozenset())
+    vocabulary = roles.vocabulary()
     for path in sorted(p for p in folder.rglob("*") if is_case_file(p)):
         raw_cases = {c["id"]: c for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]}
         for case in load_file(
