@@ -9,19 +9,26 @@ explain a failure with readable element paths (it is about 45x slower).
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from lxml import etree
 
 from conformance import paths
+
+if TYPE_CHECKING:
+    import xmlschema
+    from elementpath.protocols import ElementProtocol
 
 NS_SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_SOAP12 = "http://www.w3.org/2003/05/soap-envelope"
 _NS_WSDL = "http://schemas.xmlsoap.org/wsdl/"
 _NS_WSDL_SOAP11 = "http://schemas.xmlsoap.org/wsdl/soap/"
 
+MAX_ERRORS = 20  # schema errors kept per validation
 DEFAULT_PAYLOAD_XSD = "ForeignerSituationV1.xsd"
 
 # The two operations the TSS defines, by the shipped WSDL's names; only code that treats one of
@@ -86,7 +93,9 @@ class Contract:
             if self._schema.validate(element):
                 return []
             log = self._schema.error_log  # a copy, taken before another validation clears it
-        return [f"line {e.line}: {e.message}" for e in log] or ["invalid (lxml gave no reason)"]
+        # Bounded: a hostile document can hold one error per node; the first few tell enough.
+        errors = [f"line {e.line}: {e.message}" for e in itertools.islice(log, MAX_ERRORS)]
+        return errors or ["invalid (lxml gave no reason)"]
 
     def is_valid(self, element: etree._Element) -> bool:
         with self._lock:  # it clears the shared error log too
@@ -95,8 +104,11 @@ class Contract:
     def explain(self, element: etree._Element) -> list[str]:
         """Readable errors with element paths, from ``xmlschema``. Slow: use on failures only."""
         schema = _xmlschema_for(str(self.xsd_path))
+        # xmlschema reads lxml elements (a documented use); types-lxml's _Element simply does not
+        # declare elementpath's ElementProtocol.
+        source = cast("ElementProtocol", element)
         return [
-            f"{err.path or '/'}: {err.reason or err.message}" for err in schema.iter_errors(element)
+            f"{err.path or '/'}: {err.reason or err.message}" for err in schema.iter_errors(source)
         ]
 
     @property
@@ -105,8 +117,8 @@ class Contract:
 
 
 @functools.lru_cache(maxsize=4)
-def _xmlschema_for(xsd_path: str):  # lazy import: xmlschema is only needed to explain
-    import xmlschema
+def _xmlschema_for(xsd_path: str) -> xmlschema.XMLSchema:
+    import xmlschema  # lazily: only needed to explain a failure
 
     return xmlschema.XMLSchema(xsd_path)
 

@@ -8,6 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from conformance import hypothesis_profiles
+
+# This project's own tests run under our profiles (ci by default, HYPOTHESIS_PROFILE=nightly):
+# the plugin itself never changes the process's Hypothesis settings.
+hypothesis_profiles.register()
+
 
 class _Html(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:

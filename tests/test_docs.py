@@ -7,7 +7,8 @@ first on PATH. A comment at the end of a line changes what is expected of it:
 
 - ``# needs acceptance``: not run (it needs a real BCSS acceptance environment);
 - ``# needs Node.js``: run only when Allure 3 is already installed (else it would use npm);
-- ``# exits N``: the exit code it must end with (default 0).
+- ``# exits N`` or ``# exits N or M``: the exit codes it may end with (default 0). A benchmark
+  that misses its target exits 1: its line accepts both, as no test asserts a time.
 
 ``conformance serve`` lines (but ``--list-defects``) serve until stopped: the test waits for the
 URL they print, then stops them with SIGINT. The few lines that other tests run already, in the
@@ -39,9 +40,10 @@ COMMAND_TIMEOUT = 300  # seconds; a bound for one line, not a measured figure
 
 # line -> (the file that runs it, a fragment of that file proving it does)
 RUN_ELSEWHERE = {
+    # .ci/run runs the lint and type gates between the install and pytest (tests/test_ci.py).
     "python3 -m venv .venv && .venv/bin/pip install -q '.[test]' && .venv/bin/pytest -n 2": (
         ".ci/run",
-        "python3 -m venv .venv && .venv/bin/pip install -q '.[test]' && .venv/bin/pytest -n 2",
+        "python3 -m venv .venv && .venv/bin/pip install -q '.[test]'\n",
     ),
     "python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/conformance run": (
         "tests/test_scratch_project.py",
@@ -61,9 +63,11 @@ class Command:
     comment: str
 
     @property
-    def expected_code(self) -> int:
-        found = re.search(r"\bexits (\d+)", self.comment)
-        return int(found.group(1)) if found else 0
+    def expected_codes(self) -> set[int]:
+        found = re.search(r"\bexits (\d+)(?: or (\d+))?", self.comment)
+        if not found:
+            return {0}
+        return {int(code) for code in found.groups() if code is not None}
 
 
 def _doc_files() -> list[Path]:
@@ -136,15 +140,21 @@ def test_command_extraction_reads_fences_comments_and_exit_codes(tmp_path: Path)
         "```text\nconformance run [--env NAME]\n```\n"
         "```sh\n# a comment line\nconformance codes\n"
         "conformance run --env a.yaml   # needs acceptance\n"
-        "conformance run --env b.yaml   # exits 4: refused\n```\n"
+        "conformance run --env b.yaml   # exits 4: refused\n"
+        "python bench.py   # exits 0 or 1: 1 over its target\n```\n"
         "```yaml\nkey: value\n```\n",
         encoding="utf-8",
     )
     blocks = _blocks(doc, root=tmp_path)
     assert [[c.line for c in b] for b in blocks] == [
-        ["conformance codes", "conformance run --env a.yaml", "conformance run --env b.yaml"]
+        [
+            "conformance codes",
+            "conformance run --env a.yaml",
+            "conformance run --env b.yaml",
+            "python bench.py",
+        ]
     ]
-    assert [c.expected_code for c in blocks[0]] == [0, 0, 4]
+    assert [c.expected_codes for c in blocks[0]] == [{0}, {0}, {4}, {0, 1}]
     assert blocks[0][1].comment == "needs acceptance"
 
 
@@ -213,7 +223,7 @@ def _run(command: Command, work: Path) -> None:
         timeout=COMMAND_TIMEOUT,
         check=False,
     )
-    assert done.returncode == command.expected_code, (
+    assert done.returncode in command.expected_codes, (
         f"{command.where}: {command.line}\nexit {done.returncode}\n"
         f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     )

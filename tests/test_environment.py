@@ -48,6 +48,24 @@ def test_reference_maps_every_role(reference):
         assert client.key is not None and client.key.is_file()
 
 
+def test_loading_the_reference_starts_nothing_until_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    handle = load_environment("reference", start=False)
+    try:
+        env = handle.environment
+        assert not handle.started and handle.service is None
+        assert set(env.clients) >= CLIENT_ROLES and set(env.persons) >= PERSON_ROLES
+        assert env.endpoint == "" and env.ca_bundle is None  # nothing to send to yet
+        assert not (tmp_path / "cache").exists()  # no dev PKI either
+        started = handle.start()
+        assert handle.started and handle.service is not None
+        assert started.endpoint.startswith("https://127.0.0.1:") and started is handle.environment
+        assert (tmp_path / "cache" / "conformance" / "reference-pki").is_dir()
+        assert handle.start() is started  # once
+    finally:
+        handle.close()
+
+
 def test_reference_roles_follow_the_vocabulary(reference):
     env = reference.environment
     assert env.client("onem").customer_identification == {"cbeNumber": "0206737484"}

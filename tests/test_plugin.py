@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from typing import Any
 
 import pytest
 
@@ -128,8 +131,8 @@ def test_one_environment_per_session_closed_at_the_end(
     closed: list[harness_runtime.Runtime] = []
     real_open = harness_runtime.open_runtime
 
-    def counting_open(*args: str | None) -> harness_runtime.Runtime:
-        runtime = real_open(*args)
+    def counting_open(*args: str | None, **kwargs: Any) -> harness_runtime.Runtime:
+        runtime = real_open(*args, **kwargs)
         real_close = runtime.close
 
         def close() -> None:
@@ -178,3 +181,57 @@ def test_a_generated_failure_prints_a_seed_that_reproduces_it(project: pytest.Py
     again.assert_outcomes(failed=1)
     assert f"--hypothesis-seed={seed[1]}" in again.stdout.str()
     assert _request_ssin(again.stdout.str()) == _request_ssin(first.stdout.str())
+
+
+# ---- opt-in: nothing happens unless the run asks for conformance ------------------------------
+
+HEAVY = (
+    "hypothesis", "lxml", "zeep", "xmlschema", "cryptography", "cheroot", "requests", "yaml",
+    "jsonschema", "allure", "allure_commons", "allure_pytest",
+)  # fmt: skip
+
+
+def test_importing_the_plugin_loads_nothing_heavy() -> None:
+    code = (
+        "import sys, conformance.plugin\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('conformance'))))\n"
+        f"print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    ours, heavy = [*done.stdout.splitlines(), ""][:2]
+    assert set(ours.split()) == {"conformance", "conformance.paths", "conformance.plugin"}
+    assert heavy == ""
+
+
+def test_without_opting_in_cases_folders_are_left_alone(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    result = project.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "Hypothesis profile" not in result.stdout.str()  # no header line of ours either
+    assert not (project.path / "reports").exists()
+    opted_in = project.runpytest("--conformance", "--env", str(project.path / "env.yaml"))
+    opted_in.assert_outcomes(failed=1)  # the same file, asked for
+
+
+def test_any_conformance_option_opts_in(project: pytest.Pytester) -> None:
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    result = project.runpytest(*_args(project, "--collect-only", "-q"))
+    result.stdout.fnmatch_lines(["*a.yaml::a*"])
+
+
+def test_collecting_starts_nothing(project: pytest.Pytester, monkeypatch) -> None:
+    """The built-in reference: collection reads the dataset's roles; no dev PKI, no service."""
+    cache = project.path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    (project.path / "cases" / "a.yaml").write_text(CASE.format(id="a"))
+    started: list[object] = []
+    real_start = harness_runtime.open_runtime
+    monkeypatch.setattr(
+        harness_runtime, "open_runtime", lambda *a, **k: started.append(a) or real_start(*a, **k)
+    )
+    result = project.runpytest(
+        "--conformance", "cases", "--collect-only", "-q", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(["*a.yaml::a*"])
+    assert started == [] and not cache.exists()
+    assert not (project.path / "reports").exists()

@@ -73,14 +73,13 @@ def test_list_defects_and_unknown_defect(capsys) -> None:  # type: ignore[no-unt
 
 def test_dead_server_thread_ends_serve_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     # Without this, `conformance serve` would sit on a dead server until a signal came.
-    from cheroot import wsgi
-
     from conformance.cli import main
+    from conformance.reference.workers import EventLoopWorker
 
-    def broken_serve(self) -> None:  # type: ignore[no-untyped-def]
+    def broken_serve(self, on_ready=None) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("socket exploded")
 
-    monkeypatch.setattr(wsgi.Server, "serve", broken_serve)
+    monkeypatch.setattr(EventLoopWorker, "serve", broken_serve)
     before = signal.getsignal(signal.SIGTERM)
     args = ["serve", "--no-tls", "--port", "0", "--audit-log", str(tmp_path / "audit.jsonl")]
     assert main(args) == 1

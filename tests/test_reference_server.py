@@ -129,10 +129,10 @@ def test_start_and_stop_on_free_ports(tmp_path) -> None:  # type: ignore[no-unty
 def test_server_thread_error_is_raised_again_on_stop(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from conformance.reference import server as server_module
 
-    def broken_serve(self) -> None:  # type: ignore[no-untyped-def]
+    def broken_serve(self, on_ready=None) -> None:  # type: ignore[no-untyped-def]
         raise RuntimeError("socket exploded")
 
-    monkeypatch.setattr(server_module.wsgi.Server, "serve", broken_serve)
+    monkeypatch.setattr(server_module.EventLoopWorker, "serve", broken_serve)
     service = start_in_thread(tls=False, audit_log=tmp_path / "audit.jsonl")
     service._thread.join(5)
     with pytest.raises(server_module.ServiceError, match="socket exploded"):

@@ -85,6 +85,7 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         "--strict-markers",
         "--assert=plain",  # cases assert nothing themselves; the conformance package is imported
         "-rfEs",
+        "--conformance",
         "--env",
         args.env,
         "--report-dir",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from conformance.paths import DEFAULT_REPORT_DIR
 
-if TYPE_CHECKING:  # the server (cheroot, lxml) is imported only when serving
+if TYPE_CHECKING:  # the server (asyncio, lxml) is imported only when serving
     from conformance.reference.server import RunningService
 
 HELP = "Serve the reference ForeignerSituationService (two-way TLS by default)."
@@ -32,6 +32,17 @@ def _port(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
     return port
+
+
+def _default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _workers(text: str) -> int:
+    count = int(text) if text.isdigit() else 0
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1 to 64)")
+    return count
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=Path(DEFAULT_REPORT_DIR) / "reference-audit.jsonl",
         help="append-only JSON lines audit log "
         f"(default {DEFAULT_REPORT_DIR}/reference-audit.jsonl)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=_default_workers(),
+        help=f"worker processes sharing the port (default {_default_workers()}: the cores)",
     )
     parser.add_argument("--defect", help="inject one named deliberate defect (see --list-defects)")
     parser.add_argument(
@@ -84,8 +101,9 @@ def run(args: argparse.Namespace) -> int:
             pki_dir=(args.pki_dir or _default_pki_dir()) if args.tls else None,
             audit_log=args.audit_log,
             defect=args.defect,
+            workers=args.workers,
         )
-    except (DatasetError, OSError) as exc:
+    except (DatasetError, OSError, RuntimeError) as exc:
         print(f"cannot start the reference service: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
@@ -98,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if service.pki is not None:
         print(f"dev PKI (CA, client certificates, README.txt): {service.pki.directory}")
     print(f"audit log: {service.audit_log}")
+    print(f"workers: {service.workers} (processes sharing the port)")
     if args.defect:
         print(f"DEFECT injected: {args.defect}")
     print("stop with Ctrl-C or SIGTERM", flush=True)

@@ -52,6 +52,7 @@ class Case:
     severity: str = "normal"
     tags: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
+    certification: str | None = None  # "mandatory" | "optional": in the certification profile
     path: str = ""
     line: int = 0
     # Vocabulary roles (docs/architecture.md) this environment does not map, e.g.
@@ -229,6 +230,7 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
         severity=raw.get("severity", "normal"),
         tags=tuple(raw.get("tags") or ()),
         markers=tuple(raw.get("markers") or ()),
+        certification=raw.get("certification"),
         path=str(path),
         line=line,
     )

@@ -61,8 +61,8 @@ class CaseFile(pytest.File):
     """A YAML case file; a refused file is one collection error naming file and line."""
 
     def collect(self) -> Iterator[CaseItem]:
-        try:
-            environment = runtime.runtime_for(self.config).environment
+        try:  # loaded, not started: collection starts nothing
+            environment = runtime.environment_for(self.config)
         except runtime.RuntimeStartError as exc:
             raise self.CollectError(f"{self.path}: {exc}") from None
         try:

@@ -10,7 +10,7 @@ import random
 
 from hypothesis import HealthCheck, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
-from hypothesis.errors import Flaky, InvalidArgument
+from hypothesis.errors import Flaky
 
 from conformance import hypothesis_profiles
 from conformance.harness import given as given_block
@@ -43,7 +43,8 @@ def run_property(
     failing: list[Attempt] = []
 
     @settings(
-        max_examples=example_count(case),
+        runtime.case_settings,  # our profile, never the process's default (hypothesis_profiles)
+        max_examples=example_count(case, runtime.case_settings),
         deadline=None,
         database=None,  # a run from a read-only place; the seed is the reproduction
         derandomize=False,
@@ -73,13 +74,9 @@ def run_property(
     return last[0]
 
 
-def example_count(case: Case) -> int:
-    """The case's ``given.examples``, raised to the active profile's count when larger
+def example_count(case: Case, profile: settings) -> int:
+    """The case's ``given.examples``, raised to the profile's count when larger than ci's
     (``--hypothesis-profile=nightly`` runs every property at least that many times)."""
-    try:
-        ci = settings.get_profile(hypothesis_profiles.CI).max_examples
-    except InvalidArgument:  # profiles not registered (plugin not loaded): use the case's count
-        return given_block.examples(case)
-    active = settings().max_examples
+    ci = hypothesis_profiles.PROFILES[hypothesis_profiles.CI]["max_examples"]
     wanted = given_block.examples(case)
-    return max(wanted, active) if active > ci else wanted
+    return max(wanted, profile.max_examples) if profile.max_examples > ci else wanted

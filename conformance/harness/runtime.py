@@ -1,16 +1,20 @@
 """The session's runtime: the environment, contract, request factory and transport a run shares.
 
-Built once per process (per xdist worker) on first use, so a run with no cases starts nothing,
-and closed at the end of the session.
+Loading and starting are two steps: collection loads the environment (:func:`environment_for`:
+files and roles only), the first case starts it (:func:`runtime_for`: the embedded service),
+so collecting, and a run with no cases, start nothing. Built once per process (per xdist
+worker) and closed at the end of the session.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
+from conformance import hypothesis_profiles
 from conformance.contract import Contract
 from conformance.harness.certs.factory import CertificateFactory
 from conformance.harness.client import RequestFactory
@@ -37,6 +41,8 @@ class Runtime:
     factory: RequestFactory
     transport: Transport
     certificates: CertificateFactory  # the refused client certificates of the TLS cases
+    # The generated cases' Hypothesis settings (hypothesis_profiles.for_cases), never the global.
+    case_settings: settings = field(default_factory=lambda: hypothesis_profiles.for_cases(None))
 
     @property
     def environment(self) -> Environment:
@@ -49,16 +55,25 @@ class Runtime:
 
 
 def open_runtime(
-    env: str = "reference", endpoint: str | None = None, defect: str | None = None
+    env: str = "reference",
+    endpoint: str | None = None,
+    defect: str | None = None,
+    *,
+    handle: EnvironmentHandle | None = None,
 ) -> Runtime:
-    """Load the environment and build the contract, request factory and transport once.
+    """Start the environment and build the contract, request factory and transport once.
 
-    ``defect`` starts the embedded reference with one deliberate deviation (self-check)."""
+    ``defect`` starts the embedded reference with one deliberate deviation (self-check);
+    ``handle`` is an environment already loaded (by collection) and not started yet."""
     try:
-        handle = load_environment(env, endpoint, defect=defect)
+        if handle is None:
+            handle = load_environment(env, endpoint, defect=defect, start=False)
+        handle.start()
     except EnvironmentConfigError as exc:
         raise RuntimeStartError(str(exc)) from None
     except Exception as exc:  # the embedded service failing to start, a broken contract...
+        if handle is not None:
+            handle.close()
         raise RuntimeStartError(f"environment {env!r} could not start: {exc}") from exc
     try:
         contract = handle.environment.contract()
@@ -71,18 +86,51 @@ def open_runtime(
 
 
 _RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()
+_LOADED = pytest.StashKey["EnvironmentHandle | RuntimeStartError"]()
+_PROFILE = pytest.StashKey[str]()
+
+
+def _options(config: pytest.Config) -> tuple[str, str | None, str | None]:
+    return (
+        config.getoption("conformance_env") or "reference",
+        config.getoption("conformance_endpoint"),
+        config.getoption("conformance_defect", None),
+    )
+
+
+def set_case_profile(config: pytest.Config, profile: str) -> None:
+    """The Hypothesis profile (one of ours) the session's generated cases run under."""
+    config.stash[_PROFILE] = profile
+
+
+def environment_for(config: pytest.Config) -> Environment:
+    """The session's environment, loaded on first use and not started: what collection needs
+    (the roles), without starting the embedded service."""
+    loaded = config.stash.get(_LOADED, None)
+    if loaded is None:
+        env, endpoint, defect = _options(config)
+        try:
+            loaded = load_environment(env, endpoint, defect=defect, start=False)
+        except EnvironmentConfigError as exc:
+            loaded = RuntimeStartError(str(exc))
+        except Exception as exc:
+            loaded = RuntimeStartError(f"environment {env!r} could not be loaded: {exc}")
+        config.stash[_LOADED] = loaded
+    if isinstance(loaded, RuntimeStartError):
+        raise loaded
+    return loaded.environment
 
 
 def runtime_for(config: pytest.Config) -> Runtime:
-    """The session's runtime, opened on first use (a run with no cases starts nothing)."""
+    """The session's runtime, started on first use (a run with no cases starts nothing)."""
     cached = config.stash.get(_RUNTIME, None)
     if cached is None:
+        loaded = config.stash.get(_LOADED, None)
         try:
-            cached = open_runtime(
-                config.getoption("conformance_env"),
-                config.getoption("conformance_endpoint"),
-                config.getoption("conformance_defect", None),
-            )
+            if isinstance(loaded, RuntimeStartError):
+                raise loaded
+            cached = open_runtime(*_options(config), handle=loaded)
+            cached.case_settings = hypothesis_profiles.for_cases(config.stash.get(_PROFILE, None))
             _keep_certificates(config, cached)
         except RuntimeStartError as exc:
             cached = exc
@@ -101,6 +149,9 @@ def _keep_certificates(config: pytest.Config, runtime: Runtime) -> None:
 
 def close_runtime(config: pytest.Config) -> None:
     cached = config.stash.get(_RUNTIME, None)
+    loaded = config.stash.get(_LOADED, None)
     if isinstance(cached, Runtime):
         cached.close()
+    elif isinstance(loaded, EnvironmentHandle):
+        loaded.close()  # loaded for collection, never started: a temporary folder at most
     config.stash[_RUNTIME] = RuntimeStartError("the session is over")

@@ -39,7 +39,7 @@ from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
 from conformance.reference.dataset import Dataset, Organisation
 from conformance.reference.policy import FAITHFUL, Policy
-from conformance.xmlsafe import MAX_BYTES, UntrustedXMLError, parse_untrusted
+from conformance.xmlsafe import MAX_BYTES, REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
 _XML_TYPE = "text/xml; charset=utf-8"
@@ -133,7 +133,7 @@ class ReferenceApp:
             raise Refusal("MSG00004", f"content type {media or 'missing'!r}, expected text/xml")
         ex.body = self._read_body(environ, ex)
         try:
-            envelope = soap.read(parse_untrusted(ex.body))
+            envelope = soap.read(parse_untrusted(ex.body, limits=REQUEST_LIMITS))
         except (UntrustedXMLError, soap.NotSoapError) as exc:
             raise Refusal("MSG00004", exc.reason) from None
         ex.payload = envelope.payload
@@ -169,6 +169,10 @@ class ReferenceApp:
             raise Refusal("MSG00015", "the organisation has no access to this service")
 
     def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
+        refused = environ.get("conformance.body_refused")
+        if refused is not None:  # the server could not have the whole body (too large, late)
+            ex.body, ex.close = environ["wsgi.input"].read(), True  # what arrived, for the audit
+            raise Refusal("MSG00004", str(refused))
         if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
             body = self._read_up_to(environ, MAX_BYTES + 1, ex)  # bounded: never more than this
             if len(body) > MAX_BYTES:
@@ -217,7 +221,7 @@ class ReferenceApp:
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:
             return str(environ["HTTP_SOAPACTION"])
-        media, *params = environ.get("CONTENT_TYPE", "").split(";")
+        media, *params = str(environ.get("CONTENT_TYPE", "")).split(";")
         if media.strip().lower() != "application/soap+xml":
             return ""  # SOAP 1.1: only the SOAPAction header counts
         # SOAP 1.2 carries the action in the content type (reached only when 1.2 is let through).
@@ -260,6 +264,8 @@ class ReferenceApp:
             indicate_replaced=self.policy.indicate_replaced,
             results=self._results,
         )
+        if not self.contract.is_valid(element):  # never send what our own contract refuses
+            raise Refusal("MSG00003", "the answer built would not be valid")
         self._mutate(element)
         headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
         return Reply(self.policy.business_http_status, headers, soap.wrap(element), verdict.code)

@@ -113,9 +113,16 @@ class ResultCache:
 
 
 def _echo(source: etree._Element) -> etree._Element:
-    """A deep copy of a request block, with its tail dropped (the response has its own layout)."""
-    echoed = copy.deepcopy(source)
-    echoed.tail = None
+    """A deep copy of a request block, with its tail dropped (the response has its own layout).
+
+    The copy declares every namespace in scope at the source: a deep copy keeps only the
+    prefixes its names use, and an ``xsi:type="p:Type"`` whose ``p`` was declared on the
+    Envelope would name an undeclared prefix (and fail the XSD)."""
+    prefixed = {prefix: uri for prefix, uri in source.nsmap.items() if prefix is not None}
+    echoed = etree.Element(source.tag, dict(source.attrib), nsmap=prefixed)
+    echoed.text = source.text
+    for child in source:
+        echoed.append(copy.deepcopy(child))
     return echoed
 
 

@@ -1,10 +1,12 @@
-"""Serves the reference application over HTTP or two-way TLS, in a background thread.
+"""Serves the reference application over HTTP or two-way TLS: a thread, and worker processes.
 
-Why cheroot: it is a real, threaded, HTTP/1.1 keep-alive WSGI server (CherryPy's), its
-``BuiltinSSLAdapter`` takes a standard ``ssl.SSLContext`` so we can demand client certificates
-(``CERT_REQUIRED`` against the dev CA, as BCSS's two-way TLS does), and it hands the verified
-peer certificate's subject to the application in the WSGI environ (``SSL_CLIENT_S_DN_O``).
-``wsgiref`` has no TLS, and gunicorn does not expose the peer certificate nor run in a thread.
+The stack is our own small asyncio server (``connection.py``, ``http11.py``), chosen over
+cheroot, aiohttp and gunicorn for what the reference must promise under hostile traffic:
+total deadlines per request phase, a connection cap with a clear refusal, exactly one answer
+per refused request then close, and an audit entry for every answer, the server's own ones
+included. docs/reference-service.md says why in full. Two-way TLS is the standard library's
+``ssl`` (``tls.py``); the verified peer certificate's subject O reaches the application as
+``SSL_CLIENT_S_DN_O`` in a WSGI environ, as before.
 
 With TLS the caller's organisation is the client certificate's subject O; without TLS it is
 the one ``customerIdentification`` designates (see ``app.py``).
@@ -12,36 +14,37 @@ the one ``customerIdentification`` designates (see ``app.py``).
 
 from __future__ import annotations
 
-import logging
+import os
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from cheroot import server as http
-from cheroot import wsgi
-from cheroot.ssl.builtin import BuiltinSSLAdapter
-
-from conformance.reference import tls
-from conformance.reference.app import DEFAULT_PATH, ReferenceApp
+from conformance.reference.app import DEFAULT_PATH
 from conformance.reference.audit import AuditLog
+from conformance.reference.connection import HttpLimits
 from conformance.reference.dataset import Dataset
+from conformance.reference.http11 import MAX_HEAD_BYTES
 from conformance.reference.pki import DevPki, ensure_pki
-from conformance.reference.policy import FAITHFUL, Policy
+from conformance.reference.policy import Policy
+from conformance.reference.workers import (
+    AppFactory,
+    ChildWorker,
+    EventLoopWorker,
+    WorkerSpec,
+    listening_socket,
+    spawn_workers,
+)
 
-_log = logging.getLogger(__name__)
+__all__ = ["MAX_HEAD_BYTES", "RunningService", "ServiceError", "build_pki", "start_in_thread"]
+
 _STOP_TIMEOUT_S = 10.0
-_THREADS = 16
-# Request line plus headers. cheroot's default is no limit: any header, however long, would be
-# buffered in memory. A SOAP request's head is well under 1 KiB; beyond this, HTTP 413 (414 for
-# the request line alone).
-MAX_HEAD_BYTES = 64 * 1024
+_READY_TIMEOUT_S = 30.0
 
 
 class ServiceError(RuntimeError):
-    """The server thread failed; raised again in the thread that stops the service."""
+    """A worker failed; raised again in the thread that stops (or checks) the service."""
 
 
 @dataclass
@@ -51,29 +54,46 @@ class RunningService:
     pki: DevPki | None
     audit_log: Path
     policy: Policy
-    _server: wsgi.Server = field(repr=False)
+    workers: int
+    _worker: EventLoopWorker = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _audit: AuditLog = field(repr=False)
+    _children: list[ChildWorker] = field(default_factory=list, repr=False)
     _errors: list[BaseException] = field(default_factory=list, repr=False)
     _workdir: Path | None = field(default=None, repr=False)  # ours to delete on stop()
 
     def stop(self) -> None:
-        """Stop serving; re-raise, as :class:`ServiceError`, an error of the server thread."""
-        self._server.stop()  # also closes the socket when the serving thread died early
+        """Stop serving; re-raise, as :class:`ServiceError`, an error of a worker."""
+        self._check_children()
+        self._worker.request_stop()
         self._thread.join(_STOP_TIMEOUT_S)
+        for child in self._children:
+            child.stop()
+        self._worker.sock.close()
         self._audit.close()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
-        if self._errors:
-            raise ServiceError(
-                f"the reference server thread failed: {self._errors[0]!r}"
-            ) from self._errors[0]
+        self._raise()
 
     def check(self) -> None:
-        """Raise the server thread's error, if any, without stopping (for fixtures)."""
+        """Raise a worker's error, if any, without stopping (for fixtures and ``serve``)."""
+        self._check_children()
+        self._raise()
+
+    def worker_pids(self) -> list[int]:
+        """This process first, then each worker process (for RSS figures)."""
+        return [os.getpid(), *(int(child.process.pid) for child in self._children)]
+
+    def _check_children(self) -> None:
+        for number, child in enumerate(self._children, start=2):
+            code = child.exitcode
+            if code is not None and not self._errors:
+                self._errors.append(RuntimeError(f"worker {number} exited with code {code}"))
+
+    def _raise(self) -> None:
         if self._errors:
             raise ServiceError(
-                f"the reference server thread failed: {self._errors[0]!r}"
+                f"the reference server failed: {self._errors[0]!r}"
             ) from self._errors[0]
 
     def __enter__(self) -> RunningService:
@@ -96,55 +116,69 @@ def start_in_thread(
     pki_dir: Path | str | None = None,
     audit_log: Path | str | None = None,
     defect: str | None = None,
+    workers: int = 1,
+    limits: HttpLimits | None = None,
+    app_factory: AppFactory | None = None,
 ) -> RunningService:
     """Start the reference service; port 0 picks a free port. Stop it with ``.stop()``.
 
-    Without ``audit_log`` (or, with TLS, without ``pki_dir``) the log (or PKI) goes to a
-    temporary folder that ``stop()`` deletes.
+    ``workers``: 1 serves from a thread of this process; more adds worker processes on the
+    same port (``workers.py``). ``app_factory`` serves another application on the same stack
+    (the benchmark's canned-bytes floor). Without ``audit_log`` (or, with TLS, without ``pki_dir``)
+    the log (or PKI) goes to a temporary folder that ``stop()`` deletes.
     """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     data = dataset if isinstance(dataset, Dataset) else Dataset.load(dataset)
-    policy = _policy(defect)
     workdir: Path | None = None
     if audit_log is None or (tls and pki_dir is None):
         workdir = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
     audit_path = Path(audit_log) if audit_log else _in(workdir) / "audit.jsonl"
     audit = AuditLog(audit_path)
-    app = ReferenceApp(data, audit, tls=tls, policy=policy)
-    server = wsgi.Server(
-        (host, port), app, numthreads=_THREADS, server_name="conformance-reference"
-    )
-    server.error_log = _quiet_error_log  # type: ignore[method-assign]
-    server.ConnectionClass = _AuditedConnection
-    server.max_request_header_size = MAX_HEAD_BYTES
-    server.audit_refusal = app.audit_server_refusal  # type: ignore[attr-defined]
-    pki = None
-    if tls:
-        pki = build_pki(data, pki_dir or _in(workdir) / "pki")
-        server.ssl_adapter = _tls_adapter(pki, policy)
+    sock = None
     try:
-        server.prepare()
+        pki = build_pki(data, pki_dir or _in(workdir) / "pki") if tls else None
+        spec = WorkerSpec(
+            data, tls, pki, audit_path, defect, limits or HttpLimits(), app_factory=app_factory
+        )
+        sock = listening_socket(host, port, shared=workers > 1)
+        bound_host, bound_port = sock.getsockname()[:2]
+        worker = EventLoopWorker(spec, sock, audit)
+        errors: list[BaseException] = []
+        ready = threading.Event()
+        thread = threading.Thread(
+            target=_serve, args=(worker, ready, errors), name="conformance-reference", daemon=True
+        )
+        thread.start()
+        ready.wait(_READY_TIMEOUT_S)
+        children: list[ChildWorker] = []
+        if workers > 1:
+            try:
+                children = spawn_workers(spec, bound_host, bound_port, workers - 1)
+            except BaseException:
+                worker.request_stop()
+                thread.join(_STOP_TIMEOUT_S)
+                raise
     except BaseException:
+        if sock is not None:
+            sock.close()
         audit.close()
         if workdir is not None:
             shutil.rmtree(workdir, ignore_errors=True)
         raise
-    bound_host, bound_port = server.bind_addr[:2]
     scheme = "https" if tls else "http"
     base_url = f"{scheme}://{bound_host}:{bound_port}"
-    errors: list[BaseException] = []
-    thread = threading.Thread(
-        target=_serve, args=(server, errors), name="conformance-reference", daemon=True
-    )
-    thread.start()
     return RunningService(
         url=base_url + DEFAULT_PATH,
         base_url=base_url,
         pki=pki,
         audit_log=audit_path,
-        policy=policy,
-        _server=server,
+        policy=spec.policy(),
+        workers=workers,
+        _worker=worker,
         _thread=thread,
         _audit=audit,
+        _children=children,
         _errors=errors,
         _workdir=workdir,
     )
@@ -155,55 +189,10 @@ def _in(workdir: Path | None) -> Path:
     return workdir
 
 
-def _policy(defect: str | None) -> Policy:
-    if defect is None:
-        return FAITHFUL
-    from conformance.reference import defects  # imported only when a defect is asked for
-
-    return defects.policy_for(defect)
-
-
-def _tls_adapter(pki: DevPki, policy: Policy) -> BuiltinSSLAdapter:
-    adapter = BuiltinSSLAdapter(str(pki.server_cert), str(pki.server_key))
-    adapter.context = tls.server_context(pki, policy)
-    return adapter
-
-
-class _AuditedRequest(http.HTTPRequest):
-    """cheroot answers some requests itself (a malformed request line or header, a request
-    head that stalls): they never reach the application, yet each is a rejected request and
-    gets its one audit entry, written before the answer (TSS §3.3.2). A refused TLS handshake
-    is no request: nothing is logged for it."""
-
-    def simple_response(self, status: Any, msg: str = "") -> None:
-        record = getattr(self.server, "audit_refusal", None)
-        if record is not None:
-            record(
-                _text(getattr(self, "method", None)),
-                _text(getattr(self, "path", None)),
-                str(status),
-                msg,
-            )
-        super().simple_response(status, msg)
-
-
-class _AuditedConnection(http.HTTPConnection):
-    RequestHandlerClass = _AuditedRequest
-
-
-def _text(value: bytes | str | None) -> str:
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    return value or ""
-
-
-def _serve(server: wsgi.Server, errors: list[BaseException]) -> None:
+def _serve(worker: EventLoopWorker, ready: threading.Event, errors: list[BaseException]) -> None:
     try:
-        server.serve()
+        worker.serve(ready.set)
     except BaseException as exc:  # recorded, then re-raised by stop()/check()
         errors.append(exc)
-
-
-def _quiet_error_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
-    # Refused TLS handshakes are expected (tests do it on purpose): log, do not print.
-    _log.log(level, msg, exc_info=traceback)
+    finally:
+        ready.set()

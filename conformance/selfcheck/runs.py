@@ -143,7 +143,7 @@ def read_junit(path: Path, result: RunResult) -> None:
             if case.find("skipped") is None:
                 result.passed += 1
             continue
-        text = outcome.text or outcome.get("message", "")
+        text = outcome.text or outcome.get("message") or ""
         if outcome.tag == "failure" and text.startswith(_FORMATTER_HEAD):
             result.failures.append(CaseFailure(case_id, text.splitlines()[0], entries(text)))
         else:

@@ -22,7 +22,11 @@ def requested_groups(observed: Observed, expectation: Expectation) -> set[str] |
     groups = request.find("criteria/dataGroups") if request is not None else None
     if groups is None:
         return None
-    return {child.tag for child in groups if (child.text or "").strip() in ("true", "1")}
+    return {
+        etree.QName(child).localname
+        for child in groups
+        if (child.text or "").strip() in ("true", "1")
+    }
 
 
 def check_result_groups(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
@@ -65,7 +69,7 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
     """Incomplete dates are well formed (NOTES §4); expiry before inception is a warning only."""
     payload = observed.payload
     result = payload.find("result") if payload is not None else None
-    if result is None:
+    if payload is None or result is None:
         return []
     failures = []
     for doc in result.iter(*_DOCUMENTS):
@@ -91,9 +95,10 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
         for start, end in ((s, e) for s in starts for e in ends):
             if dates.compare(end, start) != "before":
                 continue
+            name = etree.QName(doc).localname
             failures.append(
                 CheckFailure(
-                    f"{doc.tag} dates (NOTES §4: no interpretation, warning only)",
+                    f"{name} dates (NOTES §4: no interpretation, warning only)",
                     "expiryDate not before inceptionDate",
                     f"expiry {end} before inception {start} at {_path(payload, doc)}",
                     OTHER,
@@ -183,9 +188,11 @@ def _describe(assertion: PathAssertion) -> str:
 def _path(root: etree._Element, node: etree._Element) -> str:
     """``node``'s path below the payload root, e.g. ``result/employmentCards/employmentCard[2]``."""
     parts = []
-    while node is not None and node is not root:
-        parent = node.getparent()
-        same = [c for c in parent if c.tag == node.tag] if parent is not None else [node]
-        parts.append(f"{node.tag}[{same.index(node) + 1}]" if len(same) > 1 else str(node.tag))
-        node = parent
+    at: etree._Element | None = node
+    while at is not None and at is not root:
+        parent = at.getparent()
+        same = [c for c in parent if c.tag == at.tag] if parent is not None else [at]
+        name = etree.QName(at).localname
+        parts.append(f"{name}[{same.index(at) + 1}]" if len(same) > 1 else name)
+        at = parent
     return "/".join(reversed(parts))

@@ -4,8 +4,8 @@ Cases name roles, never a NISS or an endpoint (docs/architecture.md "roles"). An
 each client role to a :class:`ClientProfile` and each person role to a :class:`Person`. Two kinds:
 
 - ``reference`` (built in, ``conformance/data/environments/reference.yaml``, see ``reference.py``):
-  starts the embedded reference service on a free loopback port, over two-way TLS with the dev PKI
-  that ``conformance serve`` also uses, and derives clients and persons from its dataset;
+  derives clients and persons from its dataset and, once started, runs the embedded reference
+  service on a free loopback port, over two-way TLS with the dev PKI ``conformance serve`` uses;
 - a YAML file (``files.py``; see ``cases/environments/acceptance.example.yaml`` and
   docs/environments.md).
 """
@@ -21,11 +21,11 @@ from conformance.harness.environment.model import (
     Environment,
     EnvironmentConfigError,
     EnvironmentHandle,
-    Person,
     Timeouts,
 )
 from conformance.harness.environment.reference import load_reference, shared_pki_dir
 from conformance.reference.defects import DEFECTS
+from conformance.roles import Person
 
 __all__ = [
     "BUILTIN",
@@ -44,23 +44,33 @@ BUILTIN = ("reference",)
 
 
 def load_environment(
-    name_or_path: str = "reference", endpoint: str | None = None, *, defect: str | None = None
+    name_or_path: str = "reference",
+    endpoint: str | None = None,
+    *,
+    defect: str | None = None,
+    start: bool = True,
 ) -> EnvironmentHandle:
     """Load a built-in environment by name, or a YAML environment file by path.
 
     ``endpoint`` overrides the URL. With ``reference`` nothing is started: requests go to
     ``endpoint`` with the dev PKI ``conformance serve`` shares (:func:`shared_pki_dir`).
     ``defect`` starts the embedded service with one deliberate deviation from the TSS
-    (``conformance.reference.defects``), to prove the checks catch it.
+    (``conformance.reference.defects``), to prove the checks catch it. With ``start=False``
+    loading only reads files: :meth:`EnvironmentHandle.start` starts the rest later (the
+    embedded service, its dev PKI), as a run does at its first case.
     """
     path = _environment_file(name_or_path, endpoint, defect)
     if path is None:
         builtin = paths.data_dir() / "environments" / f"{name_or_path}.yaml"
-        return load_reference(builtin, endpoint, defect)
-    env = from_file(path)
-    if endpoint is not None:
-        env.endpoint = endpoint
-    return EnvironmentHandle(env)
+        handle = load_reference(builtin, endpoint, defect)
+    else:
+        env = from_file(path)
+        if endpoint is not None:
+            env.endpoint = endpoint
+        handle = EnvironmentHandle(env)
+    if start:
+        handle.start()
+    return handle
 
 
 def check_environment(

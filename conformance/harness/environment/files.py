@@ -20,11 +20,11 @@ from conformance.harness.environment.model import (
     ClientProfile,
     Environment,
     EnvironmentConfigError,
-    Person,
     Timeouts,
 )
 from conformance.harness.environment.refused import refused_certificates
 from conformance.harness.yamlkeys import duplicate_key
+from conformance.roles import Person
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,14 +113,41 @@ class Environment:
 
 
 class EnvironmentHandle:
-    """A loaded environment and what it started (the embedded service). Close it when done."""
+    """A loaded environment and what it started (the embedded service). Close it when done.
+
+    Loading and starting are separate: a handle may come with a ``starter``, run by
+    :meth:`start` (the first case does), so collecting cases only reads files. Until then
+    :attr:`environment` holds the roles, timeouts and declarations, but no endpoint to send to.
+    """
 
     def __init__(
-        self, environment: Environment, *, service: Any = None, tmpdir: Path | None = None
+        self,
+        environment: Environment,
+        *,
+        service: Any = None,
+        tmpdir: Path | None = None,
+        starter: Callable[[], EnvironmentHandle] | None = None,
     ):
         self.environment = environment
         self.service = service  # conformance.reference RunningService, for the built-in one
         self._tmpdir = tmpdir
+        self._starter = starter
+
+    @property
+    def started(self) -> bool:
+        return self._starter is None
+
+    def start(self) -> Environment:
+        """Start what the environment needs, once; the environment to send to."""
+        if self._starter is not None:
+            running = self._starter()
+            self._starter = None
+            self.environment, self.service, self._tmpdir = (
+                running.environment,
+                running.service,
+                running._tmpdir,
+            )
+        return self.environment
 
     def close(self) -> None:
         """Stop the embedded service (re-raising its thread's error); delete a temporary PKI."""

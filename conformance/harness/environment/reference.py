@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.harness.environment.files import (
@@ -25,21 +26,26 @@ from conformance.harness.environment.model import (
     EnvironmentHandle,
 )
 
+if TYPE_CHECKING:
+    from conformance.reference.dataset import Dataset
+    from conformance.reference.pki import DevPki
+
 _REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "not_triggerable"}
 
 
 def load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
-    """The embedded service and every dataset role (docs/architecture.md "roles").
+    """The embedded service and every dataset role (docs/architecture.md "roles"), not started.
 
-    The dev PKI of the shipped dataset lives in the cache folder ``conformance serve`` uses
-    (:func:`shared_pki_dir`, created once under a lock, reused while valid): certificate paths in
-    reproduction commands stay valid after the run, and a served reference trusts the same
-    clients. A custom dataset gets a fresh PKI in a temporary folder, deleted at close.
-    Without ``endpoint`` the service starts on a free loopback port; with one, nothing starts.
+    Loading reads the file and the dataset only; :meth:`EnvironmentHandle.start` (the first
+    case) builds the dev PKI and starts the service. The dev PKI of the shipped dataset lives in
+    the cache folder ``conformance serve`` uses (:func:`shared_pki_dir`, created once under a
+    lock, reused while valid): certificate paths in reproduction commands stay valid after the
+    run, and a served reference trusts the same clients. A custom dataset gets a fresh PKI in a
+    temporary folder, deleted at close. Without ``endpoint`` the service starts on a free
+    loopback port; with one, nothing starts.
     """
-    # Imported here: only the built-in environment needs the embedded service.
+    # Imported here: only the built-in environment needs the embedded service's dataset.
     from conformance.reference.dataset import Dataset
-    from conformance.reference.server import build_pki, start_in_thread
 
     data = read_yaml(path)
     refuse_unknown(path, "", data, _REFERENCE_KEYS)
@@ -47,6 +53,23 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
     tls = bool(data.get("tls", True)) if endpoint is None else urlsplit(endpoint).scheme == "https"
     if endpoint is not None and defect is not None:
         raise EnvironmentConfigError("a defect applies to the embedded service, not --endpoint")
+    planned = _environment(path, data, dataset, endpoint or "", pki=None)
+    return EnvironmentHandle(
+        planned, starter=lambda: _start(path, data, dataset, endpoint, defect, tls=tls)
+    )
+
+
+def _start(
+    path: Path,
+    data: dict[str, Any],
+    dataset: Dataset,
+    endpoint: str | None,
+    defect: str | None,
+    *,
+    tls: bool,
+) -> EnvironmentHandle:
+    from conformance.reference.server import build_pki, start_in_thread
+
     tmpdir = None
     pki_dir = None
     if tls and data.get("dataset") is None:
@@ -73,6 +96,13 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
     else:
         assert service is not None
         url = service.url
+    env = _environment(path, data, dataset, url, pki=pki)
+    return EnvironmentHandle(env, service=service, tmpdir=tmpdir)
+
+
+def _environment(
+    path: Path, data: dict[str, Any], dataset: Dataset, url: str, *, pki: DevPki | None
+) -> Environment:
     clients = {}
     for role, client_role in dataset.client_roles().items():
         creds = pki.clients.get(client_role.certificate_org) if pki is not None else None
@@ -85,7 +115,7 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
             certificate_org=client_role.certificate_org,
         )
     persons = dataset.person_roles()
-    env = Environment(
+    return Environment(
         name=str(data.get("name") or "reference"),
         endpoint=url,
         clients=clients,
@@ -100,7 +130,6 @@ def load_reference(path: Path, endpoint: str | None, defect: str | None) -> Envi
         },
         source=path,
     )
-    return EnvironmentHandle(env, service=service, tmpdir=tmpdir)
 
 
 def shared_pki_dir() -> Path:
