@@ -203,6 +203,7 @@ def test_every_defect_has_a_signature() -> None:
 # piece of the check's own failure title that the defect's signature requires.
 CHECK_PROVEN_BY = {
     "check_transport": ("client_cert_optional", "Two-way TLS"),
+    "check_refused_certificate": ("any_client_ca_accepted", "the TLS handshake refused for"),
     "check_soap11": ("soap12_content_type", "Content-Type (NOTES §2"),
     "check_http_status": ("business_with_http_500", "HTTP status of a business answer"),
     "check_schema": ("unknown_element", "XSD validity"),

@@ -265,19 +265,31 @@ _ALL = (
         "any_client_ca_accepted",
         "two-way TLS accepts a client certificate from any CA, self-signed ones too",
         _flags(check_client_issuer=False),
-        failure_signature=("Two-way TLS", "a certificate from an unknown CA"),
+        failure_signature=(
+            "Two-way TLS",
+            "the TLS handshake refused for",
+            "a certificate from an unknown CA",
+        ),
     ),
     Defect(
         "client_cert_dates_not_checked",
         "two-way TLS accepts an expired or not yet valid client certificate",
         _flags(check_client_dates=False),
-        failure_signature=("Two-way TLS", "an expired certificate from the service's own CA"),
+        failure_signature=(
+            "Two-way TLS",
+            "the TLS handshake refused for",
+            "an expired certificate from the service's own CA",
+        ),
     ),
     Defect(
         "client_cert_usage_not_checked",
         "two-way TLS accepts a client certificate without clientAuth extended key usage",
         _flags(check_client_usage=False),
-        failure_signature=("Two-way TLS", "without clientAuth usage from the service's own CA"),
+        failure_signature=(
+            "Two-way TLS",
+            "the TLS handshake refused for",
+            "without clientAuth usage from the service's own CA",
+        ),
     ),
     Defect(
         "supplier_failure_as_internal",
