@@ -8,7 +8,8 @@ exercised (and not declared not triggerable) exits 1 even when every case passed
   A refused case file (collection error) also exits 1; the other files still run;
 - 2: interrupted (Ctrl-C, ``-x``), or the environment could not be loaded;
 - 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
-- 5: no case was collected (e.g. ``-m`` matching nothing).
+- 5: no case was collected (e.g. ``-m`` matching nothing);
+- 6: the endpoint is down (the preflight exchange got no answer): no case was run.
 """
 
 from __future__ import annotations
