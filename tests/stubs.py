@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from conformance import x509build as build
 
 SOAP = (
     b'<?xml version="1.0"?><e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/">'
@@ -194,68 +193,42 @@ class Pem:
     key: Path
 
 
-def make_ca(folder: Path, name: str) -> tuple[Pem, ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+def make_ca(folder: Path, name: str) -> tuple[Pem, build.Key, x509.Certificate]:
+    key, cert = build.ca(build.name(name), build.valid_for(30, starting=-dt.timedelta(days=1)))
     return _write(folder, name, key, cert), key, cert
 
 
 def issue(
     folder: Path,
     name: str,
-    ca: tuple[ec.EllipticCurvePrivateKey, x509.Certificate],
+    ca: tuple[build.Key, x509.Certificate],
     *,
     san_ip: str | None = "127.0.0.1",
     san_dns: str = "localhost",
     expired: bool = False,
 ) -> Pem:
-    """A certificate for ``san_ip``/``san_dns`` signed by ``ca`` (expired on request)."""
+    """A server certificate for ``san_ip``/``san_dns`` signed by ``ca`` (expired on request)."""
     ca_key, ca_cert = ca
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    start, end = (now - dt.timedelta(days=10), now - dt.timedelta(days=5)) if expired else (
-        now - dt.timedelta(days=1), now + dt.timedelta(days=30)
-    )  # fmt: skip
+    key = build.new_key()
+    validity = (
+        build.valid_for(5, starting=-dt.timedelta(days=10))
+        if expired
+        else build.valid_for(30, starting=-dt.timedelta(days=1))
+    )
     names: list[x509.GeneralName] = [x509.DNSName(san_dns)]
     if san_ip:
         names.append(x509.IPAddress(ipaddress.ip_address(san_ip)))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.SubjectAlternativeName(names), critical=False)
-        .sign(ca_key, hashes.SHA256())
+    cert = build.leaf(
+        ca_key, ca_cert.subject, key, build.name(name), validity, usage=None, san=names
     )
     return _write(folder, name, key, cert)
 
 
-def _write(folder: Path, name: str, key: ec.EllipticCurvePrivateKey, cert: x509.Certificate) -> Pem:
+def _write(folder: Path, name: str, key: build.Key, cert: x509.Certificate) -> Pem:
     folder.mkdir(parents=True, exist_ok=True)
     pem = Pem(folder / f"{name}.pem", folder / f"{name}.key")
-    pem.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    pem.key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    build.write_cert(pem.cert, cert)
+    build.write_key(pem.key, key)
     return pem
 
 

@@ -8,12 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from conformance import cli
+from conformance import x509build as build
 
 PERSONS = {
     "cards_and_permits": "85073003328",
@@ -23,31 +20,15 @@ PERSONS = {
 
 
 def _pem_pair(folder: Path, *, days: int = 30, other_key: bool = False) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "partner")])
+    """A self-signed partner certificate valid from 60 days ago for ``days`` more days; with
+    ``other_key``, the key file holds another key than the certificate's."""
+    key, name = build.new_key(), build.name("partner")
     now = dt.datetime.now(dt.UTC)
-    start, end = (now - dt.timedelta(days=60), now + dt.timedelta(days=days))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .sign(key, hashes.SHA256())
-    )
-    if other_key:
-        key = ec.generate_private_key(ec.SECP256R1())
+    validity = (now - dt.timedelta(days=60), now + dt.timedelta(days=days))
+    cert = build.leaf(key, name, key, name, validity, usage=None)
     cert_path, key_path = folder / "partner.pem", folder / "partner.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    build.write_cert(cert_path, cert)
+    build.write_key(key_path, build.new_key() if other_key else key)
     return cert_path, key_path
 
 

@@ -186,7 +186,7 @@ def test_a_generated_failure_prints_a_seed_that_reproduces_it(project: pytest.Py
 # ---- opt-in: nothing happens unless the run asks for conformance ------------------------------
 
 HEAVY = (
-    "hypothesis", "lxml", "zeep", "xmlschema", "cryptography", "cheroot", "requests", "yaml",
+    "hypothesis", "lxml", "zeep", "xmlschema", "cryptography", "asn1crypto", "requests", "yaml",
     "jsonschema", "allure", "allure_commons", "allure_pytest",
 )  # fmt: skip
 

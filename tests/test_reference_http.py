@@ -8,6 +8,7 @@ deadline is proven by the answer it produces (408, MSG00004), not by a stopwatch
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ from rawhttp import Received, connect, exchange, post, read_all
 
 from conformance.reference import samples
 from conformance.reference.audit import read_entries
-from conformance.reference.connection import REASONS, HttpLimits
+from conformance.reference.connection import HttpLimits
 from conformance.reference.dataset import Dataset
 from conformance.reference.server import RunningService, start_in_thread
+from conformance.reference.wsgi_bridge import REASONS
 from conformance.xmlsafe import MAX_BYTES, parse_untrusted
 
 DATASET = Dataset.load()
@@ -154,6 +156,20 @@ def test_a_stalled_head_gets_408_and_a_stalled_body_msg00004(service: RunningSer
 def test_a_body_cut_by_the_client_is_msg00004(service: RunningService) -> None:
     body = one_refusal(exchange(service.base_url, good()[:-10]), 500)
     assert code_of(body) == "MSG00004"
+
+
+def test_a_client_gone_mid_body_is_still_audited(service: RunningService) -> None:
+    before = len(read_entries(service.audit_log))
+    with connect(service.base_url) as sock:
+        sock.sendall(good()[:-10])
+        time.sleep(0.2)  # the head is read and the body awaited
+        # SO_LINGER 0: close sends a reset, not a FIN; the connection is lost, not half-closed.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    deadline = time.monotonic() + 5  # bounded: the entry is written when the loss is seen
+    while len(read_entries(service.audit_log)) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [entry] = read_entries(service.audit_log)[before:]
+    assert entry["outcome"] == "MSG00004"
 
 
 @pytest.mark.parametrize("method", ["GET", "CONNECT", "OPTIONS", "HEAD", "PUT", "BREW"])

@@ -4,6 +4,7 @@ belong (issue 5 item 6), bundles each failed case at once, and survives Ctrl-C."
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import http.server
 import json
 import re
@@ -300,26 +301,13 @@ P12_VAR = "BCSS_E2E_P12_PASSWORD"
 
 def _p12(path: Path) -> None:
     """A self-signed client certificate and key as PKCS#12, protected by P12_PASSWORD."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-    from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "e2e client")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
+    from conformance import x509build as build
+
+    key, name = build.new_key(), build.name("e2e client")
+    cert = build.leaf(
+        key, name, key, name, build.valid_for(2, starting=-dt.timedelta(days=1)), usage=None
     )
     encryption = BestAvailableEncryption(P12_PASSWORD.encode())
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"c", key, cert, None, encryption))

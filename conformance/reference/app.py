@@ -39,11 +39,11 @@ from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
 from conformance.reference.dataset import Dataset, Organisation
 from conformance.reference.policy import FAITHFUL, Policy
-from conformance.xmlsafe import MAX_BYTES, REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
+from conformance.reference.request_body import BodyRefused, read_body
+from conformance.xmlsafe import REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 DEFAULT_PATH = "/ForeignerSituationService/v1/consult"
 _XML_TYPE = "text/xml; charset=utf-8"
-_DRAIN_MAX = 8 * MAX_BYTES
 
 StartResponse = Callable[..., Any]
 
@@ -131,7 +131,11 @@ class ReferenceApp:
             raise Refusal("MSG00053", "application/soap+xml is SOAP 1.2")
         if media not in ("text/xml", "application/soap+xml"):
             raise Refusal("MSG00004", f"content type {media or 'missing'!r}, expected text/xml")
-        ex.body = self._read_body(environ, ex)
+        try:
+            ex.body = read_body(environ)
+        except BodyRefused as refused:
+            ex.body, ex.close = refused.received, refused.close
+            raise Refusal("MSG00004", refused.reason) from None
         try:
             envelope = soap.read(parse_untrusted(ex.body, limits=REQUEST_LIMITS))
         except (UntrustedXMLError, soap.NotSoapError) as exc:
@@ -167,56 +171,6 @@ class ReferenceApp:
         ex.client = organisation
         if organisation is None or not organisation.service_access:
             raise Refusal("MSG00015", "the organisation has no access to this service")
-
-    def _read_body(self, environ: dict[str, Any], ex: _Exchange) -> bytes:
-        refused = environ.get("conformance.body_refused")
-        if refused is not None:  # the server could not have the whole body (too large, late)
-            ex.body, ex.close = environ["wsgi.input"].read(), True  # what arrived, for the audit
-            raise Refusal("MSG00004", str(refused))
-        if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
-            body = self._read_up_to(environ, MAX_BYTES + 1, ex)  # bounded: never more than this
-            if len(body) > MAX_BYTES:
-                ex.close = True
-                raise Refusal("MSG00004", f"chunked body exceeds the {MAX_BYTES}-byte limit")
-            return bytes(body)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_BYTES:
-            self._drain(environ, length)
-            ex.close = length < 0 or length > _DRAIN_MAX
-            raise Refusal("MSG00004", f"body of {length} bytes exceeds the {MAX_BYTES}-byte limit")
-        return self._read_up_to(environ, length, ex) if length else b""
-
-    @staticmethod
-    def _read_up_to(environ: dict[str, Any], limit: int, ex: _Exchange) -> bytes:
-        """At most ``limit`` bytes. A client that stops sending makes the read time out: its
-        body is truncated, the client's error (MSG00004), not an internal one; what arrived
-        goes to the audit and the connection is closed."""
-        stream, parts, got = environ["wsgi.input"], [], 0
-        try:
-            while got < limit:
-                chunk = stream.read(min(limit - got, 65536))
-                if not chunk:
-                    break
-                parts.append(chunk)
-                got += len(chunk)
-        except OSError as exc:  # socket timeout or reset while the body was arriving
-            ex.body, ex.close = b"".join(parts), True
-            raise Refusal("MSG00004", f"body truncated after {got} bytes: {exc}") from None
-        return b"".join(parts)
-
-    @staticmethod
-    def _drain(environ: dict[str, Any], length: int) -> None:
-        # Reading (and dropping) a moderately oversized body lets the client finish sending and
-        # read the fault; beyond _DRAIN_MAX the connection is closed instead.
-        remaining = length if 0 < length <= _DRAIN_MAX else 0
-        while remaining > 0:
-            chunk = environ["wsgi.input"].read(min(remaining, 65536))
-            if not chunk:
-                break
-            remaining -= len(chunk)
 
     def _soap_action(self, environ: dict[str, Any]) -> str:
         if "HTTP_SOAPACTION" in environ:

@@ -13,33 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import io
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.reference import http11
 from conformance.reference.http11 import BodyTooLarge, ChunkedBody, HttpError, RequestHead
 from conformance.reference.tls import peer_organisation
+from conformance.reference.wsgi_bridge import REASONS, WsgiApp, call, environ_of, head_bytes
 from conformance.xmlsafe import MAX_BYTES
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Records a request the server answered itself: method, path, "status reason", message.
 RefusalAudit = Callable[[str, str, str, str], None]
-
-REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    405: "Method Not Allowed",
-    408: "Request Timeout",
-    413: "Content Too Large",
-    414: "URI Too Long",
-    500: "Internal Server Error",
-    501: "Not Implemented",
-    503: "Service Unavailable",
-    505: "HTTP Version Not Supported",
-}
 
 
 @dataclass(frozen=True)
@@ -130,7 +116,7 @@ class Connection(asyncio.Protocol):
             self.timer.cancel()
         if self.state == "body":  # gone mid-body: no answer possible, the audit still has it
             self.state = "closed"
-            self._call_app(self._truncated_environ("the connection was lost"))
+            call(self.shared.app, self._truncated_environ("the connection was lost"))
         self.state = "closed"
 
     def pause_writing(self) -> None:
@@ -197,21 +183,17 @@ class Connection(asyncio.Protocol):
                 return False
             body = bytes(self.buffer[:length])
             del self.buffer[:length]
-        self._respond(self._environ(self.head, body), close=not self.head.keep_alive)
+        self._respond(self._environ_of(body), close=not self.head.keep_alive)
         return True
 
     # -- answers ----------------------------------------------------------------------------
 
     def _respond(self, environ: dict[str, Any], *, close: bool, linger: bool = False) -> None:
-        status, headers, body = self._call_app(environ)
+        status, headers, body = call(self.shared.app, environ)
         if environ["REQUEST_METHOD"] == "HEAD":
             body = b""  # the headers still say how long the body would be
         close = close or any(k.lower() == "connection" and v == "close" for k, v in headers)
-        lines = [f"HTTP/1.1 {status}", f"Date: {self.shared.date()}"]
-        lines += [f"{name}: {value}" for name, value in headers if name.lower() != "connection"]
-        if close:
-            lines.append("Connection: close")
-        self._write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
+        self._write(head_bytes(status, self.shared.date(), headers, close=close) + body)
         self.head, self.chunked = None, None
         if linger:
             self._linger()
@@ -221,12 +203,6 @@ class Connection(asyncio.Protocol):
             self.state = "idle"
             self._arm(self.limits.idle_s)
 
-    def _call_app(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        started: list[Any] = []
-        parts = self.shared.app(environ, lambda status, headers: started.append((status, headers)))
-        body = b"".join(parts)
-        return started[0][0], started[0][1], body
-
     def _answer_body_refused(self, reason: str, *, linger: bool = False) -> None:
         """The app answers (MSG00004) and audits a body it could not have; then close."""
         self._respond(self._truncated_environ(reason), close=True, linger=linger)
@@ -234,7 +210,7 @@ class Connection(asyncio.Protocol):
     def _truncated_environ(self, reason: str) -> dict[str, Any]:
         assert self.head is not None
         arrived = self.chunked.body() if self.chunked is not None else bytes(self.buffer)
-        environ = self._environ(self.head, arrived[:MAX_BYTES])
+        environ = self._environ_of(arrived[:MAX_BYTES])
         environ["conformance.body_refused"] = reason
         return environ
 
@@ -264,25 +240,9 @@ class Connection(asyncio.Protocol):
             self.transport.write_eof()
         self._arm(self.limits.linger_s)
 
-    def _environ(self, head: RequestHead, body: bytes) -> dict[str, Any]:
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": head.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": head.path,
-            "QUERY_STRING": head.query,
-            "SERVER_PROTOCOL": head.version,
-            "CONTENT_LENGTH": str(head.content_length if head.content_length else len(body)),
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": self.scheme,
-        }
-        for name, value in head.headers.items():
-            if name == "content-type":
-                environ["CONTENT_TYPE"] = value
-            elif name != "content-length":
-                environ["HTTP_" + name.upper().replace("-", "_")] = value
-        if self.peer_org is not None:
-            environ["SSL_CLIENT_S_DN_O"] = self.peer_org
-        return environ
+    def _environ_of(self, body: bytes) -> dict[str, Any]:
+        assert self.head is not None
+        return environ_of(self.head, body, scheme=self.scheme, peer_org=self.peer_org)
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from lxml import etree
 
 from conformance import soap
 from conformance.contract import Contract
-from conformance.reference.connection import REASONS
+from conformance.reference.wsgi_bridge import REASONS
 from conformance.xmlsafe import REQUEST_LIMITS, UntrustedXMLError, parse_untrusted
 
 _EXCEPTION_NAME = re.compile(rb"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")

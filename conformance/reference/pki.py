@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from conformance import x509build as build
+from conformance.x509build import Key
 
 P12_PASSWORD = "changeit"
 FOREIGN_ORG = "foreign"
@@ -134,22 +136,24 @@ def _generate(directory: Path, orgs: dict[str, str]) -> DevPki:
     pki = _layout(directory, sorted(orgs))
     for sub in ("clients", "foreign", "refused"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
-    ca_key, ca_cert = _ca("Conformance reference dev CA")
-    _write_pem(pki.ca_cert, ca_cert)
-    server_key = _key()
+    ca_key, ca_cert = build.ca(
+        build.name("Conformance reference dev CA"), build.valid_for(_VALIDITY.days)
+    )
+    build.write_cert(pki.ca_cert, ca_cert)
+    server_key = build.new_key()
     server = _issue(
         ca_key,
         ca_cert,
         server_key,
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]),
+        build.name("127.0.0.1"),
         ExtendedKeyUsageOID.SERVER_AUTH,
         san=[x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")],
     )
-    _write_pem(pki.server_cert, server)
-    _write_key(pki.server_key, server_key)
+    build.write_cert(pki.server_cert, server)
+    build.write_key(pki.server_key, server_key)
     for org_id, name in orgs.items():
         _client(ca_key, ca_cert, org_id, name, pki.clients[org_id])
-    other_key, other_ca = _ca("Some other CA")
+    other_key, other_ca = build.ca(build.name("Some other CA"), build.valid_for(_VALIDITY.days))
     _client(other_key, other_ca, "onem", "Not trusted", pki.foreign_client)
     _refused(ca_key, ca_cert, next(iter(orgs.items()), ("onem", "onem")), pki)
     (directory / "README.txt").write_text(_README, encoding="utf-8")
@@ -159,75 +163,31 @@ def _generate(directory: Path, orgs: dict[str, str]) -> DevPki:
     return pki
 
 
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _ca(name: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = _key()
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + _VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
 def _issue(
-    ca_key: ec.EllipticCurvePrivateKey,
+    ca_key: Key,
     ca_cert: x509.Certificate,
-    key: ec.EllipticCurvePrivateKey,
+    key: Key,
     subject: x509.Name,
     usage: x509.ObjectIdentifier,
     san: list[x509.GeneralName] | None = None,
     validity: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> x509.Certificate:
-    now = dt.datetime.now(dt.UTC)
-    start, end = validity or (now - dt.timedelta(minutes=5), now + _VALIDITY)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
-    )
-    if san:
-        builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    return builder.sign(ca_key, hashes.SHA256())
+    window = validity or build.valid_for(_VALIDITY.days)
+    return build.leaf(ca_key, ca_cert.subject, key, subject, window, usage=usage, san=san or ())
 
 
 def _client(
-    ca_key: ec.EllipticCurvePrivateKey,
+    ca_key: Key,
     ca_cert: x509.Certificate,
     org_id: str,
     name: str,
     creds: ClientCredentials,
 ) -> None:
-    key = _key()
+    key = build.new_key()
     subject = _subject(org_id, name)
     cert = _issue(ca_key, ca_cert, key, subject, ExtendedKeyUsageOID.CLIENT_AUTH)
-    _write_pem(creds.cert, cert)
-    _write_key(creds.key, key)
+    build.write_cert(creds.cert, cert)
+    build.write_key(creds.key, key)
     p12 = pkcs12.serialize_key_and_certificates(
         org_id.encode(),
         key,
@@ -239,7 +199,7 @@ def _client(
 
 
 def _refused(
-    ca_key: ec.EllipticCurvePrivateKey,
+    ca_key: Key,
     ca_cert: x509.Certificate,
     org: tuple[str, str],
     pki: DevPki,
@@ -264,31 +224,11 @@ def _refused(
     }
     subject = _subject(*org)
     for kind, (start, end, usage) in windows.items():
-        key = _key()
+        key = build.new_key()
         cert = _issue(ca_key, ca_cert, key, subject, usage, validity=(start, end))
-        _write_pem(pki.refused[kind].cert, cert)
-        _write_key(pki.refused[kind].key, key)
+        build.write_cert(pki.refused[kind].cert, cert)
+        build.write_key(pki.refused[kind].key, key)
 
 
 def _subject(org_id: str, name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org_id),
-            x509.NameAttribute(NameOID.COMMON_NAME, name[:64] or org_id),
-        ]
-    )
-
-
-def _write_pem(path: Path, cert: x509.Certificate) -> None:
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-
-
-def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
+    return build.name(name[:64] or org_id, organisation=org_id)

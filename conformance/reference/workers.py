@@ -26,11 +26,12 @@ from typing import Any
 
 from conformance.reference.app import ReferenceApp
 from conformance.reference.audit import AuditLog
-from conformance.reference.connection import Connection, HttpLimits, RefusalAudit, Shared, WsgiApp
+from conformance.reference.connection import Connection, HttpLimits, RefusalAudit, Shared
 from conformance.reference.dataset import Dataset
 from conformance.reference.pki import DevPki
 from conformance.reference.policy import FAITHFUL, Policy
 from conformance.reference.tls import AlertingTLS, server_context
+from conformance.reference.wsgi_bridge import WsgiApp
 
 _READY_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 10.0

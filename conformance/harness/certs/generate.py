@@ -1,22 +1,22 @@
 """Certificates made for the run: a throwaway CA and the client certificates it (mis)issues.
 
 Each copies the subject of the environment's client (same O and CN, from its certificate: no key
-of it is read), so a service that accepts one would take the caller for that client. EC P-256
-keys keep generation in the milliseconds.
+of it is read), so a service that accepts one would take the caller for that client. The
+certificates themselves are built by ``conformance/x509build.py``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from conformance import x509build as build
 
 _DAY = dt.timedelta(days=1)
 
@@ -72,12 +72,7 @@ def subject_copy(cert: x509.Certificate) -> x509.Name:
 
 
 def named(organisation: str, common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-        ]
-    )
+    return build.name(common_name[:64], organisation=organisation[:64])
 
 
 def generate(kind: str, subject: x509.Name, folder: Path) -> tuple[Path, Path, Path | None]:
@@ -95,58 +90,20 @@ def generate(kind: str, subject: x509.Name, folder: Path) -> tuple[Path, Path, P
         if kind == "no_client_auth"
         else ExtendedKeyUsageOID.CLIENT_AUTH
     )
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = build.new_key()
     ca_path: Path | None = None
     if kind == "self_signed":
         signer, issuer = key, subject
     else:
-        signer, ca = _throwaway_ca(now)
+        signer, ca = build.ca(
+            build.name("BCSS conformance throwaway CA (not trusted)"),
+            (now - 60 * _DAY, now + 90 * _DAY),
+        )
         issuer = ca.subject
         ca_path = folder / "ca.pem"
-        ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(end)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
-        .sign(signer, hashes.SHA256())
-    )
+        build.write_cert(ca_path, ca)
+    cert = build.leaf(signer, issuer, key, subject, (start, end), usage=usage)
     cert_path, key_path = folder / "client.pem", folder / "client.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key_pem)
+    build.write_cert(cert_path, cert)
+    build.write_key(key_path, key)
     return cert_path, key_path, ca_path
-
-
-def _throwaway_ca(now: dt.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [x509.NameAttribute(NameOID.COMMON_NAME, "BCSS conformance throwaway CA (not trusted)")]
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - 60 * _DAY)
-        .not_valid_after(now + 90 * _DAY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
