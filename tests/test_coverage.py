@@ -119,8 +119,11 @@ cases:
 """
 
 
-def _run(pytester: pytest.Pytester, not_triggerable: dict[str, str]) -> pytest.RunResult:
-    (pytester.path / "env.yaml").write_text(_env("http://127.0.0.1:9/x", not_triggerable))
+def _run(
+    pytester: pytest.Pytester, endpoint: str, not_triggerable: dict[str, str]
+) -> pytest.RunResult:
+    # A live endpoint (HTML): a dead one would stop the run at its preflight.
+    (pytester.path / "env.yaml").write_text(_env(endpoint, not_triggerable))
     (pytester.path / "cases").mkdir(exist_ok=True)
     (pytester.path / "cases" / "a.yaml").write_text(CASES)
     return pytester.runpytest(
@@ -135,8 +138,12 @@ def _run(pytester: pytest.Pytester, not_triggerable: dict[str, str]) -> pytest.R
     )
 
 
-def test_complete_when_every_code_is_declared_not_triggerable(pytester: pytest.Pytester) -> None:
-    result = _run(pytester, {code: "declared in this test" for code in tables.all_codes()})
+def test_complete_when_every_code_is_declared_not_triggerable(
+    pytester: pytest.Pytester, html_endpoint: str
+) -> None:
+    result = _run(
+        pytester, html_endpoint, {code: "declared in this test" for code in tables.all_codes()}
+    )
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(
         ["*MSG00005 not triggerable in this environment: declared in this test*"]
@@ -147,9 +154,11 @@ def test_complete_when_every_code_is_declared_not_triggerable(pytester: pytest.P
     assert next(r for r in rows if r["code"] == "MSG00005")["cases"] == ["unknown-person"]
 
 
-def test_one_code_missing_fails_a_run_whose_cases_all_passed(pytester: pytest.Pytester) -> None:
+def test_one_code_missing_fails_a_run_whose_cases_all_passed(
+    pytester: pytest.Pytester, html_endpoint: str
+) -> None:
     declared = {code: "declared in this test" for code in tables.all_codes() if code != "MSG00053"}
-    result = _run(pytester, declared)
+    result = _run(pytester, html_endpoint, declared)
     result.assert_outcomes(skipped=1)  # nothing failed...
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # ...yet MSG00053 was never exercised
     result.stdout.fnmatch_lines(["MSG00053  technical not-run*", "coverage: INCOMPLETE*MSG00053*"])
@@ -157,9 +166,11 @@ def test_one_code_missing_fails_a_run_whose_cases_all_passed(pytester: pytest.Py
     assert next(r for r in rows if r["code"] == "MSG00053")["outcome"] == "not-run"
 
 
-def test_allow_partial_reports_the_gap_without_failing(pytester: pytest.Pytester) -> None:
+def test_allow_partial_reports_the_gap_without_failing(
+    pytester: pytest.Pytester, html_endpoint: str
+) -> None:
     declared = {code: "declared in this test" for code in tables.all_codes() if code != "MSG00053"}
-    (pytester.path / "env.yaml").write_text(_env("http://127.0.0.1:9/x", declared))
+    (pytester.path / "env.yaml").write_text(_env(html_endpoint, declared))
     (pytester.path / "cases").mkdir()
     (pytester.path / "cases" / "a.yaml").write_text(CASES)
     result = pytester.runpytest(

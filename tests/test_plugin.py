@@ -16,9 +16,10 @@ pytest_plugins = ["pytester"]
 
 UNKNOWN = "72031217528"  # the env's `unknown` person (a valid NISS)
 
+# A live but wrong endpoint (an HTML page): a dead one would stop the run at its preflight.
 ENV = f"""\
-name: dead
-endpoint: http://127.0.0.1:9/ForeignerSituationService/v1/consult
+name: wrong
+endpoint: ENDPOINT
 clients:
   onem: {{customer_identification: {{cbeNumber: "0206737484"}}, legal_context: "NEO:UNEMPLOYMENT"}}
 persons:
@@ -53,8 +54,8 @@ cases:
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    (pytester.path / "env.yaml").write_text(ENV)
+def project(pytester: pytest.Pytester, html_endpoint: str) -> pytest.Pytester:
+    (pytester.path / "env.yaml").write_text(ENV.replace("ENDPOINT", html_endpoint))
     (pytester.path / "cases").mkdir()
     return pytester
 

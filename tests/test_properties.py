@@ -11,12 +11,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import stubs
 
 from conformance import paths, tables
 from conformance.exchange import Exchange
 from conformance.harness import execute
 from conformance.harness.cases import Case, load_file
-from conformance.harness.outcome import PASSED
+from conformance.harness.environment import Timeouts
+from conformance.harness.outcome import FAILED, PASSED
 from conformance.harness.runtime import Runtime, open_runtime
 
 OWN_TICKET = re.compile(rb"<ticket>(conformance-[0-9a-f]{24})</ticket>")
@@ -65,3 +67,26 @@ def test_a_run_without_seed_draws_one_and_names_it(runtime: Runtime) -> None:
     outcome = execute.run_case(case, runtime)
     assert outcome.outcome == PASSED, outcome.failure_text
     assert outcome.hypothesis_seed is not None and outcome.hypothesis_seed.isdigit()
+
+
+@pytest.mark.parametrize("behaviour", ["refused", "reset", "blackhole"])
+def test_a_transport_failure_stops_the_property_at_its_first_exchange(behaviour: str) -> None:
+    """No shrinking, no further example: a dead endpoint costs one exchange per generated case
+    (shrinking transport failures once cost 62 exchanges for gen-unknown-niss)."""
+    stub = None if behaviour == "refused" else stubs.Stub(getattr(stubs, behaviour))
+    url = stub.url() if stub else f"http://127.0.0.1:{stubs.free_port()}/x"
+    sent: list[Exchange] = []
+    runtime = open_runtime("reference", endpoint=url)
+    try:
+        runtime.environment.timeouts = Timeouts(connect=0.5, read=0.5)
+        runtime.transport.add_recorder(sent.append)
+        outcome = execute.run_case(_case(runtime, "gen-unknown-niss"), runtime, seed=1)
+    finally:
+        runtime.close()
+        if stub:
+            stub.close()
+    assert outcome.outcome == FAILED
+    assert len(sent) == 1, [exchange.error for exchange in sent]
+    assert sent[0].error and sent[0].error in outcome.failure_text
+    if stub:
+        assert stub.connections == 1

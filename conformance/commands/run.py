@@ -9,6 +9,7 @@ exercised (and not declared not triggerable) exits 1 even when every case passed
 - 2: interrupted (Ctrl-C, ``-x``), or the environment could not be loaded;
 - 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
 - 5: no case was collected (e.g. ``-m`` matching nothing);
+- 6: the endpoint is down (the preflight exchange got no answer): no case was run.
 - 7: every case passed, but the TSS 7 SLA was violated and ``--sla`` (or ``sla: enforce``) asked
   for it to count.
 """

@@ -21,7 +21,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
 from conformance.contract import Contract, ContractError, load_contract
-from conformance.harness import collect, coverage, execute, runtime, wire
+from conformance.harness import collect, coverage, execute, preflight, runtime, wire
 from conformance.harness.environment.summary import environment_summary
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
 from conformance.hypothesis_profiles import ENV_VAR
@@ -64,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if wanted and not config.option.collectonly:
             controller.check_writable(usage_error=True)
             controller.clear_bundles()  # an earlier run's bundles would outlive a fix
+            controller.preflight = True
         config.pluginmanager.register(controller, "conformance-controller")
 
 
@@ -146,6 +147,16 @@ class _Controller:
         self.sla_samples: list[Sample] = []
         self.sla_excluded: list[str] = []  # the cases marked ``sla: exclude`` that ran
         self.sla: SlaReport | None = None
+        self.preflight = False  # cases will run: check the endpoint first
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
+    def pytest_sessionstart(self) -> None:
+        if not self.preflight:
+            return
+        env = self.config.getoption("conformance_env") or DEFAULT_ENV
+        down = preflight.endpoint_down(env, self.config.getoption("conformance_endpoint"))
+        if down:
+            pytest.exit(down, returncode=preflight.EXIT_ENDPOINT_DOWN)
 
     def check_writable(self, *, usage_error: bool) -> None:
         try:

@@ -2,6 +2,10 @@
 
 Every drawn request must pass every check; a failing example is shrunk and reported with the
 seed that reproduces it (``--hypothesis-seed``).
+
+A transport failure (no answer, refused, TLS, deadline) says nothing about the drawn input: the
+property stops at the first one and reports it, with no shrinking and no further example, so a
+dead endpoint costs one exchange per generated case, not dozens.
 """
 
 from __future__ import annotations
@@ -13,12 +17,23 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis.errors import Flaky
 
 from conformance import hypothesis_profiles
+from conformance.exchange import NOT_SENT, Exchange
 from conformance.harness import given as given_block
 from conformance.harness.attempt import Attempt, attempt
 from conformance.harness.cases import Case
 from conformance.harness.environment.summary import environment_summary
 from conformance.harness.outcome import CaseOutcome
 from conformance.harness.runtime import Runtime
+
+
+class _TransportFailed(BaseException):
+    """Raised inside the property on a transport failure. A BaseException that is not an
+    Exception goes through Hypothesis untouched (as KeyboardInterrupt does): no shrinking, no
+    replay, no further example."""
+
+    def __init__(self, failed: Attempt) -> None:
+        super().__init__(failed.exchange.error)
+        self.attempt = failed
 
 
 class _ExampleFailed(Exception):
@@ -57,12 +72,16 @@ def run_property(
     def prop(draw: given_block.Draw) -> None:
         made = attempt(case, runtime, draw)
         last[:] = [made]
+        if made.failures and is_transport_failure(made.exchange):
+            raise _TransportFailed(made)
         if made.failures:
             failing[:] = [made]
             raise _ExampleFailed(made)
 
     try:
         prop()
+    except _TransportFailed as failed:
+        return failed.attempt
     except _ExampleFailed as failed:  # re-raised by Hypothesis for the shrunk example
         return failed.attempt
     except Flaky:
@@ -72,6 +91,11 @@ def run_property(
             return failing[0]
         raise
     return last[0]
+
+
+def is_transport_failure(exchange: Exchange) -> bool:
+    """The exchange failed on the wire (our own request that cannot be sent is the input's)."""
+    return exchange.error is not None and exchange.error_kind != NOT_SENT
 
 
 def example_count(case: Case, profile: settings) -> int:

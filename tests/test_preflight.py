@@ -1,0 +1,130 @@
+"""harness/preflight.py: one exchange before the cases tells "endpoint down" (the run stops at
+once, exit 6, one line) from "endpoint wrong" (the cases run and say what is wrong)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stubs
+import yaml
+
+from conformance.harness import preflight
+from conformance.harness.environment import Environment, Timeouts
+
+TIMEOUTS = Timeouts(connect=0.5, read=0.5)
+
+
+@pytest.fixture
+def stub() -> Iterator[list[stubs.Stub]]:
+    made: list[stubs.Stub] = []
+    yield made
+    for one in made:
+        one.close()
+
+
+def _down(url: str) -> str | None:
+    env = Environment("stub", url, {}, {}, timeouts=TIMEOUTS)
+    return preflight.down_reason(preflight.probe(env))
+
+
+@pytest.mark.parametrize("behaviour", ["reset", "blackhole", "trickle"])
+def test_no_answer_is_down(stub: list[stubs.Stub], behaviour: str) -> None:
+    made = {
+        "reset": stubs.reset,
+        "blackhole": stubs.blackhole,
+        "trickle": stubs.trickle(b"HTTP/1.1 200 OK\r\n"),
+    }[behaviour]
+    one = stubs.Stub(made)
+    stub.append(one)
+    reason = _down(one.url())
+    assert reason and reason.startswith("endpoint down (preflight, no case was run): ")
+    assert one.url() in reason and "\n" not in reason
+    assert one.connections == 1
+
+
+def test_nothing_listening_is_down() -> None:
+    url = f"http://127.0.0.1:{stubs.free_port()}/x"
+    assert _down(url) == f"endpoint down (preflight, no case was run): connection refused to {url}"
+
+
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        stubs.answer(status="500 Internal Server Error"),
+        stubs.answer(body=b"<html>502</html>", headers=(("Content-Type", "text/html"),)),
+        stubs.answer(status="401 Unauthorized", body=b""),
+        stubs.raw(b"not http at all\r\n\r\n"),  # a protocol error is an answer: wrong, not down
+        stubs.bad_chunked(),
+    ],
+)
+def test_any_answer_is_not_down(stub: list[stubs.Stub], behaviour: stubs.Behaviour) -> None:
+    one = stubs.Stub(behaviour)
+    stub.append(one)
+    assert _down(one.url()) is None
+
+
+def test_the_embedded_reference_is_not_probed() -> None:
+    assert preflight.endpoint_down("reference", None) is None
+
+
+# ---- the run stops: conformance run and plain pytest -----------------------------------------
+
+
+def _env_file(folder: Path, url: str) -> Path:
+    data = {
+        "name": "stub",
+        "endpoint": url,
+        "timeouts": {"connect": TIMEOUTS.connect, "read": TIMEOUTS.read},
+        "clients": {
+            "onem": {
+                "customer_identification": {"cbeNumber": "0206737484"},
+                "legal_context": "NEO:UNEMPLOYMENT",
+            }
+        },
+        "persons": {},
+    }
+    path = folder / "stub.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _python(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.slow
+def test_conformance_run_against_a_refusing_endpoint_exits_6(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{stubs.free_port()}/x"
+    result = _python(
+        tmp_path, "-m", "conformance.cli", "run", "--report-dir", "out", "--endpoint", url
+    )
+    assert result.returncode == 6, result.stdout[-2000:] + result.stderr[-2000:]
+    reason = f"endpoint down (preflight, no case was run): connection refused to {url}"
+    assert reason in result.stderr
+    assert " passed" not in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]])
+def test_plain_pytest_against_a_blackhole_exits_6(
+    tmp_path: Path, stub: list[stubs.Stub], workers: list[str]
+) -> None:
+    one = stubs.Stub(stubs.blackhole)
+    stub.append(one)
+    env_file = _env_file(tmp_path, one.url())
+    cases = Path(__file__).resolve().parents[1] / "cases"
+    result = _python(
+        tmp_path, "-m", "pytest", str(cases), "-p", "no:cacheprovider", "--env", str(env_file),
+        "--report-dir", "out", *workers,
+    )  # fmt: skip
+    assert result.returncode == 6, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"no response from {one.url()} within 0.5 s" in result.stderr
+    assert one.connections == 1  # the preflight only: no case ran
