@@ -149,11 +149,11 @@ def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
         return
     data = json.loads(coverage_file.read_text(encoding="utf-8"))
     rows = [coverage.CoverageRow(**row) for row in data]
+    sla_json = coverage_file.parent / sla_files.SLA_JSON
+    if sla_json.is_file():
+        print("\n" + render.summary_line(json.loads(sla_json.read_text(encoding="utf-8"))))
     print("\nTSS return codes")
     for line in coverage.summary_lines(rows):
         print("  " + line)
     print(coverage.verdict_line(rows, partial=partial))
-    sla_json = coverage_file.parent / sla_files.SLA_JSON
-    if sla_json.is_file():
-        print(render.summary_line(json.loads(sla_json.read_text(encoding="utf-8"))))
     print(f"reports: {coverage_file.parent}   exit code: {code}")
