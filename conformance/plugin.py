@@ -26,6 +26,7 @@ _OPT_IN = (
     "conformance_report_dir",
     "conformance_mask_ssin",
     "conformance_allow_partial",
+    "conformance_max_time",
 )
 
 
@@ -78,11 +79,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not fail the run when a TSS code is not exercised (e.g. with -m)",
     )
     group.addoption(
+        "--max-time",
+        dest="conformance_max_time",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the run cleanly after SECONDS: cases not started are reported not-run, the "
+        "reports are written, exit code 8 (default: the environment file's max_time)",
+    )
+    group.addoption(
         "--no-code-summary",
         dest="conformance_no_summary",
         action="store_true",
         help="do not print the per-code summary (conformance run prints its own)",
     )
+
+
+def _seconds(text: str) -> float:
+    value = float(text)  # a ValueError is pytest's usage error, naming the option
+    if value <= 0:
+        raise ValueError(text)
+    return value
 
 
 def is_conformance_run(config: pytest.Config) -> bool:

@@ -22,8 +22,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance import hypothesis_profiles, tables
 from conformance.contract import Contract, ContractError, load_contract
 from conformance.harness import collect, coverage, execute, preflight, runtime, wire
+from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.environment.summary import environment_summary
-from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
 from conformance.hypothesis_profiles import ENV_VAR
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.plugin import DEFAULT_ENV
@@ -37,6 +38,7 @@ _ENV = "conformance_environment"
 
 def pytest_configure(config: pytest.Config) -> None:
     hypothesis_profiles.register_missing()  # so --hypothesis-profile=nightly finds the name
+    runtime.mark_session_start(config)  # --max-time counts from here
     runtime.set_case_profile(config, _case_profile(config))
     for name in collect.operation_markers():
         collect.register_marker(config, name, "cases of this operation")
@@ -140,6 +142,7 @@ class _Controller:
         self.interrupted = False
         self.saw_case_files = False
         self.preflight = False  # cases will run: check the endpoint first
+        self.stopped = False  # a case was not run: --max-time was reached
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
     def pytest_sessionstart(self) -> None:
@@ -174,8 +177,9 @@ class _Controller:
         outcome: CaseOutcome = wire.outcome_from_wire(data)
         self.environment = self.environment or getattr(report, _ENV)
         reason = ""
-        if outcome.outcome == NOT_TRIGGERABLE and isinstance(report.longrepr, tuple):
+        if outcome.outcome in (NOT_TRIGGERABLE, NOT_RUN) and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")  # the skip message
+        self.stopped = self.stopped or outcome.outcome == NOT_RUN
         self.results.append(
             coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
         )
@@ -198,6 +202,8 @@ class _Controller:
         partial = self.config.getoption("conformance_allow_partial")
         if coverage.missing(self.rows) and not partial and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.rows is None or self.config.getoption("conformance_no_summary"):
