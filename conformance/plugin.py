@@ -27,6 +27,7 @@ _OPT_IN = (
     "conformance_mask_ssin",
     "conformance_allow_partial",
     "conformance_sla",
+    "conformance_max_time",
 )
 
 
@@ -85,11 +86,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fail the run (exit 7) when the TSS 7 SLA is violated (sla.json says why)",
     )
     group.addoption(
+        "--max-time",
+        dest="conformance_max_time",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the run cleanly after SECONDS: cases not started are reported not-run, the "
+        "reports are written, exit code 8 (default: the environment file's max_time)",
+    )
+    group.addoption(
         "--no-code-summary",
         dest="conformance_no_summary",
         action="store_true",
         help="do not print the per-code summary (conformance run prints its own)",
     )
+
+
+def _seconds(text: str) -> float:
+    value = float(text)  # a ValueError is pytest's usage error, naming the option
+    if value <= 0:
+        raise ValueError(text)
+    return value
 
 
 def is_conformance_run(config: pytest.Config) -> bool:

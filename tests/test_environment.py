@@ -173,6 +173,7 @@ def test_acceptance_example_loads_once_filled(tmp_path, monkeypatch):
     assert {"MSG00002", "MSG00003"} <= set(env.not_triggerable)
     assert all(reason for reason in env.not_triggerable.values())
     assert env.timeouts.connect == 10
+    assert env.max_time == 3600
 
 
 def test_acceptance_example_as_shipped_is_refused_clearly():
@@ -244,6 +245,8 @@ P12_VAR = "NO_SUCH_VAR_4242"
         (_persons(x="REPLACE_ME"), "persons.x.ssin: 'REPLACE_ME' is not an 11-digit"),
         (_persons(x={"ssin": "85073003328", "by": "1"}), "persons.x: unknown key(s) by"),
         (lambda d: d.update(timeouts={"connect": -1}), "timeouts: values must be positive"),
+        (lambda d: d.update(max_time=0), "max_time: must be a positive number of seconds"),
+        (lambda d: d.update(max_time="1h"), "max_time: must be a positive number of seconds"),
         (lambda d: d.update(ca_bundle="nowhere.pem"), "ca_bundle: no such file"),
         (lambda d: d.update(not_triggerable={"MSG00002": ""}), "must map each code to a reason"),
         (lambda d: d.update(not_triggerable={"MSG0002": "typo"}), "not_triggerable.MSG0002: not"),

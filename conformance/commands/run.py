@@ -9,9 +9,10 @@ exercised (and not declared not triggerable) exits 1 even when every case passed
 - 2: interrupted (Ctrl-C, ``-x``), or the environment could not be loaded;
 - 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
 - 5: no case was collected (e.g. ``-m`` matching nothing);
-- 6: the endpoint is down (the preflight exchange got no answer): no case was run.
+- 6: the endpoint is down (the preflight exchange got no answer): no case was run;
 - 7: every case passed, but the TSS 7 SLA was violated and ``--sla`` (or ``sla: enforce``) asked
-  for it to count.
+  for it to count;
+- 8: stopped at ``--max-time``: the cases not started are reported not-run.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import pytest
 
 from conformance import paths
 from conformance.harness import coverage
+from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.environment import EnvironmentConfigError, check_environment
+from conformance.harness.preflight import EXIT_ENDPOINT_DOWN
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.reports.session import JUNIT_FILE, RESULTS_DIR, ReportDirError, ReportSession
 from conformance.sla import files as sla_files
@@ -62,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="run against the embedded reference with one deliberate defect (see conformance "
         "serve --list-defects)",
+    )
+    parser.add_argument(
+        "--max-time",
+        metavar="SECONDS",
+        help="stop the run cleanly after SECONDS, reports written, exit code 8 (default: the "
+        "environment file's max_time)",
     )
     parser.add_argument(
         "--cases", metavar="DIR", default=None, help="case folder (default: the shipped catalogue)"
@@ -110,6 +119,8 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         argv.append("--mask-ssin")
     if getattr(args, "sla", False):
         argv.append("--sla")
+    if getattr(args, "max_time", None):
+        argv += ["--max-time", args.max_time]
     if getattr(args, "defect", None):
         argv += ["--defect", args.defect]
     return argv + extra
@@ -144,6 +155,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
+    if code == EXIT_ENDPOINT_DOWN:  # the reason is the one line above, on stderr
+        print(f"\nconformance run: endpoint down, no case was run (exit code {code})")
+        return
     if not coverage_file.is_file():
         print(f"\nconformance run: no coverage written (pytest exit code {code})")
         return
@@ -156,4 +170,6 @@ def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
     for line in coverage.summary_lines(rows):
         print("  " + line)
     print(coverage.verdict_line(rows, partial=partial))
+    if code == EXIT_MAX_TIME:
+        print("stopped at --max-time: the cases not started are reported not-run")
     print(f"reports: {coverage_file.parent}   exit code: {code}")

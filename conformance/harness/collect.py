@@ -19,7 +19,7 @@ import pytest
 from conformance import contract, roles, tables
 from conformance.harness import execute, runtime
 from conformance.harness.cases import RAW, Case, CaseFileError, load_file
-from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
 from conformance.harness.triggerable import not_triggerable_reason
 
 CASES_FOLDER = "cases"
@@ -101,6 +101,8 @@ class CaseItem(pytest.Item):
         if self.outcome.outcome == NOT_TRIGGERABLE:
             reason = not_triggerable_reason(self.case, shared.environment)
             pytest.skip(f"{self.case.code or 'case'} not triggerable in this environment: {reason}")
+        if self.outcome.outcome == NOT_RUN:
+            pytest.skip(shared.budget.reason())
         if self.outcome.outcome == FAILED:
             pytest.fail(self.outcome.failure_text, pytrace=False)
 

@@ -68,7 +68,8 @@ def rows(results: Iterable[CaseResult], not_triggerable: Mapping[str, str]) -> l
             # reason it was given is reported, but it does not excuse the gap.
             coverage.reason = next(r.reason for r in got if r.outcome == NOT_TRIGGERABLE)
         else:
-            coverage.reason = "no case ran"
+            stopped = [r.reason for r in got if r.outcome == NOT_RUN and r.reason]
+            coverage.reason = stopped[0] if stopped else "no case ran"
         out.append(coverage)
     return out
 

@@ -13,8 +13,8 @@ from conformance.harness.attempt import attempt, fixed_draw
 from conformance.harness.cases import Case
 from conformance.harness.checks import CheckFailure
 from conformance.harness.failures import format_failure, reproduction
-from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED, CaseOutcome
-from conformance.harness.properties import run_property
+from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, PASSED, CaseOutcome
+from conformance.harness.properties import BudgetSpent, run_property
 from conformance.harness.runtime import Runtime
 from conformance.harness.triggerable import not_triggerable_reason
 
@@ -39,10 +39,17 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
     if not_triggerable_reason(case, runtime.environment):
         outcome.outcome = NOT_TRIGGERABLE
         return outcome
+    if runtime.budget.spent():
+        outcome.outcome = NOT_RUN
+        return outcome
     runtime.samples.take()  # anything sent outside a case (a preflight) is not this case's
     t0 = time.perf_counter()
     if case.given:
-        made = run_property(case, runtime, seed, outcome)
+        try:
+            made = run_property(case, runtime, seed, outcome)
+        except BudgetSpent:  # between two examples: what ran passed, but the case is not done
+            outcome.outcome = NOT_RUN
+            return outcome
     else:
         made = attempt(case, runtime, fixed_draw(case, runtime))
     outcome.duration_s = time.perf_counter() - t0

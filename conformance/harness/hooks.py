@@ -22,8 +22,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from conformance import hypothesis_profiles, tables
 from conformance.contract import Contract, ContractError, load_contract
 from conformance.harness import collect, coverage, execute, preflight, runtime, wire
+from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.environment.summary import environment_summary
-from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
 from conformance.hypothesis_profiles import ENV_VAR
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.plugin import DEFAULT_ENV
@@ -42,6 +43,7 @@ SLA_VIOLATED = 7  # exit code: every case passed, the SLA did not (--sla or sla:
 
 def pytest_configure(config: pytest.Config) -> None:
     hypothesis_profiles.register_missing()  # so --hypothesis-profile=nightly finds the name
+    runtime.mark_session_start(config)  # --max-time counts from here
     runtime.set_case_profile(config, _case_profile(config))
     for name in collect.operation_markers():
         collect.register_marker(config, name, "cases of this operation")
@@ -148,6 +150,7 @@ class _Controller:
         self.sla_excluded: list[str] = []  # the cases marked ``sla: exclude`` that ran
         self.sla: SlaReport | None = None
         self.preflight = False  # cases will run: check the endpoint first
+        self.stopped = False  # a case was not run: --max-time was reached
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
     def pytest_sessionstart(self) -> None:
@@ -182,8 +185,9 @@ class _Controller:
         outcome: CaseOutcome = wire.outcome_from_wire(data)
         self.environment = self.environment or getattr(report, _ENV)
         reason = ""
-        if outcome.outcome == NOT_TRIGGERABLE and isinstance(report.longrepr, tuple):
+        if outcome.outcome in (NOT_TRIGGERABLE, NOT_RUN) and isinstance(report.longrepr, tuple):
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")  # the skip message
+        self.stopped = self.stopped or outcome.outcome == NOT_RUN
         self.results.append(
             coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
         )
@@ -215,7 +219,9 @@ class _Controller:
         enforce = self.config.getoption("conformance_sla") or bool(
             (self.environment or {}).get("sla_enforce")
         )
-        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:
+        if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
+        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:  # a case failing says more
             session.exitstatus = SLA_VIOLATED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

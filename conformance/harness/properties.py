@@ -26,6 +26,11 @@ from conformance.harness.outcome import CaseOutcome
 from conformance.harness.runtime import Runtime
 
 
+class BudgetSpent(BaseException):
+    """The run's --max-time was reached between two examples (through Hypothesis untouched,
+    like :class:`_TransportFailed`)."""
+
+
 class _TransportFailed(BaseException):
     """Raised inside the property on a transport failure. A BaseException that is not an
     Exception goes through Hypothesis untouched (as KeyboardInterrupt does): no shrinking, no
@@ -70,6 +75,8 @@ def run_property(
     @hypothesis_seed(used_seed)
     @given(given_block.strategy(case, persons, clients, known))
     def prop(draw: given_block.Draw) -> None:
+        if runtime.budget.spent():
+            raise BudgetSpent
         made = attempt(case, runtime, draw)
         last[:] = [made]
         if made.failures and is_transport_failure(made.exchange):

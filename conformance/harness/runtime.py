@@ -8,6 +8,7 @@ worker) and closed at the end of the session.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from hypothesis import settings
 
 from conformance import hypothesis_profiles
 from conformance.contract import Contract
+from conformance.harness.budget import UNBOUNDED, Budget
 from conformance.harness.certs.factory import CertificateFactory
 from conformance.harness.client import RequestFactory
 from conformance.harness.environment import (
@@ -45,6 +47,7 @@ class Runtime:
     samples: SampleRecorder  # one SLA sample per exchange the transport sent
     # The generated cases' Hypothesis settings (hypothesis_profiles.for_cases), never the global.
     case_settings: settings = field(default_factory=lambda: hypothesis_profiles.for_cases(None))
+    budget: Budget = UNBOUNDED  # the run's --max-time (harness/budget.py)
 
     @property
     def environment(self) -> Environment:
@@ -93,6 +96,7 @@ def open_runtime(
 _RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()
 _LOADED = pytest.StashKey["EnvironmentHandle | RuntimeStartError"]()
 _PROFILE = pytest.StashKey[str]()
+_STARTED = pytest.StashKey[float]()
 
 
 def _options(config: pytest.Config) -> tuple[str, str | None, str | None]:
@@ -106,6 +110,11 @@ def _options(config: pytest.Config) -> tuple[str, str | None, str | None]:
 def set_case_profile(config: pytest.Config, profile: str) -> None:
     """The Hypothesis profile (one of ours) the session's generated cases run under."""
     config.stash[_PROFILE] = profile
+
+
+def mark_session_start(config: pytest.Config) -> None:
+    """Where the run's --max-time is counted from, in this process."""
+    config.stash[_STARTED] = time.monotonic()
 
 
 def environment_for(config: pytest.Config) -> Environment:
@@ -136,6 +145,11 @@ def runtime_for(config: pytest.Config) -> Runtime:
                 raise loaded
             cached = open_runtime(*_options(config), handle=loaded)
             cached.case_settings = hypothesis_profiles.for_cases(config.stash.get(_PROFILE, None))
+            seconds = config.getoption("conformance_max_time", None)
+            cached.budget = Budget(
+                seconds or cached.environment.max_time,
+                config.stash.get(_STARTED, time.monotonic()),
+            )
             _keep_certificates(config, cached)
         except RuntimeStartError as exc:
             cached = exc

@@ -27,7 +27,7 @@ from conformance.harness.yamlkeys import duplicate_key
 from conformance.roles import Person
 
 _TOP_KEYS = {
-    "name", "endpoint", "ca_bundle", "timeouts", "xsd", "wsdl",
+    "name", "endpoint", "ca_bundle", "timeouts", "max_time", "xsd", "wsdl",
     "clients", "persons", "not_triggerable", "refused_certificates", "sla", "max_rps",
 }  # fmt: skip
 _CLIENT_KEYS = {
@@ -80,6 +80,7 @@ def from_file(path: Path) -> Environment:
         persons={role: _person(path, role, spec) for role, spec in persons.items()},
         ca_bundle=_file(path, base, "ca_bundle", data.get("ca_bundle")),
         timeouts=timeouts(path, data.get("timeouts")),
+        max_time=max_time(path, data.get("max_time")),
         not_triggerable=not_triggerable(path, data.get("not_triggerable")),
         refused_certificates=refused_certificates(path, base, data.get("refused_certificates")),
         xsd=_file(path, base, "xsd", data.get("xsd")),
@@ -218,6 +219,14 @@ def timeouts(path: Path, value: Any) -> Timeouts:
     if result.connect <= 0 or result.read <= 0:
         raise EnvironmentConfigError(f"{path}: timeouts: values must be positive")
     return result
+
+
+def max_time(path: Path, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise EnvironmentConfigError(f"{path}: max_time: must be a positive number of seconds")
+    return float(value)
 
 
 def not_triggerable(path: Path, value: Any) -> dict[str, str]:

@@ -79,6 +79,7 @@ class Environment:
     persons: dict[str, Person]
     ca_bundle: Path | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
+    max_time: float | None = None  # seconds a whole run may take (--max-time overrides)
     not_triggerable: dict[str, str] = field(default_factory=dict)
     # expired / not_yet_valid / no_client_auth -> files (docs/client-certificates.md)
     refused_certificates: dict[str, CertificateFiles] = field(default_factory=dict)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.harness.environment.files import (
+    max_time,
     not_triggerable,
     read_yaml,
     refuse_unknown,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from conformance.reference.dataset import Dataset
     from conformance.reference.pki import DevPki
 
-_REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "not_triggerable"}
+_REFERENCE_KEYS = {"name", "dataset", "tls", "timeouts", "max_time", "not_triggerable"}
 
 
 def load_reference(path: Path, endpoint: str | None, defect: str | None) -> EnvironmentHandle:
@@ -122,6 +123,7 @@ def _environment(
         persons=persons,
         ca_bundle=Path(pki.ca_cert) if pki is not None else None,
         timeouts=timeouts(path, data.get("timeouts")),
+        max_time=max_time(path, data.get("max_time")),
         not_triggerable=not_triggerable(path, data.get("not_triggerable")),
         # The dev CA's own certificates the service must refuse (docs/client-certificates.md).
         refused_certificates={
