@@ -221,7 +221,7 @@ class _Controller:
         )
         if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
-        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:  # a case failing says more
+        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:
             session.exitstatus = SLA_VIOLATED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
