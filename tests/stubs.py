@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from cryptography import x509
 
 from conformance import x509build as build
@@ -245,6 +246,34 @@ def server_context(
     if tls12:
         context.maximum_version = ssl.TLSVersion.TLSv1_2
     return context
+
+
+def environment_file(folder: Path, url: str, *, connect: float, read: float) -> Path:
+    """An environment file with the reference's roles (clients without certificates, its test
+    persons) pointed at ``url``, with small timeouts: a whole catalogue run against a stub."""
+    from conformance.harness.environment import load_environment
+
+    reference = load_environment("reference", url, start=False).environment
+    data = {
+        "name": "stub",
+        "endpoint": url,
+        "timeouts": {"connect": connect, "read": read},
+        "clients": {
+            role: {
+                "customer_identification": dict(client.customer_identification),
+                "legal_context": client.legal_context,
+            }
+            for role, client in reference.clients.items()
+        },
+        "persons": {
+            role: {"ssin": p.ssin, **({"replaced_by": p.replaced_by} if p.replaced_by else {})}
+            for role, p in reference.persons.items()
+        },
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "stub-environment.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
 
 
 def wait_until(predicate: Callable[[], bool], limit: float = 5.0) -> bool:
