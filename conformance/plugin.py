@@ -26,6 +26,7 @@ _OPT_IN = (
     "conformance_report_dir",
     "conformance_mask_ssin",
     "conformance_allow_partial",
+    "conformance_sla",
     "conformance_max_time",
 )
 
@@ -77,6 +78,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="conformance_allow_partial",
         action="store_true",
         help="do not fail the run when a TSS code is not exercised (e.g. with -m)",
+    )
+    group.addoption(
+        "--sla",
+        dest="conformance_sla",
+        action="store_true",
+        help="fail the run (exit 7) when the TSS 7 SLA is violated (sla.json says why)",
     )
     group.addoption(
         "--max-time",

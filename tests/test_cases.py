@@ -389,3 +389,13 @@ def test_a_vocabulary_role_the_environment_lacks_is_kept_as_unmapped(tmp_path: P
             persons=PERSONS,
             vocabulary=vocabulary,
         )
+
+
+def test_every_case_that_provokes_a_failure_on_purpose_is_left_out_of_the_sla() -> None:
+    """A crafted binding error or TLS refusal, or an expected Server fault (a failing supplier,
+    an internal error), would count against availability or skew response times."""
+    for case in _catalogue():
+        on_purpose = case.craft is not None or (
+            "fault" in case.expect and case.expect["fault"]["faultcode"] == "Server"
+        )
+        assert case.sla_sample is not on_purpose, case.id

@@ -210,6 +210,14 @@ def test_minimal_file_loads(tmp_path):
     assert env.person("no_data").ssin == "83041205793"
 
 
+def test_sla_enforce_and_a_rate_cap_are_read(tmp_path):
+    assert load_environment(_write(tmp_path, MINIMAL)).environment.sla_enforce is False
+    env = load_environment(
+        _write(tmp_path, {**MINIMAL, "sla": "enforce", "max_rps": 5})
+    ).environment
+    assert (env.sla_enforce, env.max_rps) == (True, 5.0)
+
+
 def _client(**changes):
     return lambda d: d["clients"]["onem"].update(changes)
 
@@ -245,6 +253,9 @@ P12_VAR = "NO_SUCH_VAR_4242"
         (_client(customer_identification={"cbeNumber": "206737484"}), "is not 10 digits"),
         (_client(customer_identification={"sector": 18, "institution": 1000}), "0 to 999"),
         (_client(customer_identification={"sector": "x", "institution": 0}), "0 to 999"),
+        (lambda d: d.update(sla="strict"), "sla: must be 'report' or 'enforce'"),
+        (lambda d: d.update(max_rps=0), "max_rps: must be a positive number"),
+        (lambda d: d.update(max_rps="fast"), "max_rps: must be a positive number"),
     ],
 )
 def test_bad_files_name_file_and_key(tmp_path, monkeypatch, change, message):

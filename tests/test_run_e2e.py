@@ -50,6 +50,11 @@ def _check_complete_pass(cwd: Path, result: subprocess.CompletedProcess[str]) ->
     assert (cwd / "out" / "junit.xml").is_file()
     assert [p.name for p in cwd.iterdir()] == ["out"], "nothing written outside --report-dir"
     assert any((cwd / "out" / "allure-results").glob("*-result.json"))
+    # The reference keeps the TSS 7 SLA; the cases that provoke failures on purpose (client
+    # certificates refused, binding errors, a failing supplier) are not counted.
+    sla = json.loads((cwd / "out" / "sla.json").read_text())
+    assert sla["verdict"] == "met", sla["criteria"]
+    assert "tls-expired-certificate" in sla["excluded_cases"]
     tail = result.stdout.strip().splitlines()[-2:]
     assert tail[0].startswith("coverage: complete") and tail[1].endswith("exit code: 0")
 

@@ -7,6 +7,7 @@ import pickle
 from conformance.exchange import Exchange, OutgoingRequest
 from conformance.harness.outcome import FAILED, CaseOutcome
 from conformance.harness.wire import outcome_from_wire, outcome_to_wire
+from conformance.sla.samples import NOT_SOAP, Sample
 
 
 def test_an_outcome_with_its_exchanges_round_trips_as_plain_data() -> None:
@@ -22,6 +23,7 @@ def test_an_outcome_with_its_exchanges_round_trips_as_plain_data() -> None:
         outcome=FAILED,
         client_role="onem",
         exchanges=[Exchange(request, status=500, body=b"<fault/>", error=None)],
+        sla_samples=[Sample("op", 0.01, None, NOT_SOAP)],
     )
     wire = outcome_to_wire(outcome)
     assert pickle.loads(pickle.dumps(wire)) == wire  # plain data (execnet needs no classes)

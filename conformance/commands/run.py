@@ -10,6 +10,8 @@ exercised (and not declared not triggerable) exits 1 even when every case passed
 - 3: internal error; 4: usage error (e.g. a report folder that cannot be written);
 - 5: no case was collected (e.g. ``-m`` matching nothing);
 - 6: the endpoint is down (the preflight exchange got no answer): no case was run;
+- 7: every case passed, but the TSS 7 SLA was violated and ``--sla`` (or ``sla: enforce``) asked
+  for it to count;
 - 8: stopped at ``--max-time``: the cases not started are reported not-run.
 """
 
@@ -31,6 +33,8 @@ from conformance.harness.environment import EnvironmentConfigError, check_enviro
 from conformance.harness.preflight import EXIT_ENDPOINT_DOWN
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.reports.session import JUNIT_FILE, RESULTS_DIR, ReportDirError, ReportSession
+from conformance.sla import files as sla_files
+from conformance.sla import render
 
 HELP = "Run the case catalogue against an environment (default: the embedded reference service)."
 
@@ -51,6 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"(default: {DEFAULT_REPORT_DIR})",
     )
     parser.add_argument("--mask-ssin", action="store_true", help="mask every NISS in the reports")
+    parser.add_argument(
+        "--sla",
+        action="store_true",
+        help="fail the run with exit code 7 when the TSS 7 SLA is violated (sla.json, sla.md)",
+    )
     parser.add_argument(
         "--defect",
         metavar="NAME",
@@ -108,6 +117,8 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         argv += ["--endpoint", args.endpoint]
     if args.mask_ssin:
         argv.append("--mask-ssin")
+    if getattr(args, "sla", False):
+        argv.append("--sla")
     if getattr(args, "max_time", None):
         argv += ["--max-time", args.max_time]
     if getattr(args, "defect", None):
@@ -133,6 +144,8 @@ def run(args: argparse.Namespace) -> int:
         return int(pytest.ExitCode.USAGE_ERROR)
     coverage_file = report_dir / coverage.COVERAGE_FILE
     coverage_file.unlink(missing_ok=True)  # never show a previous run's verdict
+    for name in (sla_files.SLA_JSON, sla_files.SLA_MD, sla_files.SLA_PNG):
+        (report_dir / name).unlink(missing_ok=True)  # the history and its trend plot stay
     with tempfile.TemporaryDirectory(prefix="conformance-run-") as tmp:
         ini = Path(tmp) / "pytest.ini"
         ini.write_text("[pytest]\n", encoding="utf-8")
@@ -150,6 +163,9 @@ def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
         return
     data = json.loads(coverage_file.read_text(encoding="utf-8"))
     rows = [coverage.CoverageRow(**row) for row in data]
+    sla_json = coverage_file.parent / sla_files.SLA_JSON
+    if sla_json.is_file():
+        print("\n" + render.summary_line(json.loads(sla_json.read_text(encoding="utf-8"))))
     print("\nTSS return codes")
     for line in coverage.summary_lines(rows):
         print("  " + line)

@@ -53,6 +53,7 @@ class Case:
     tags: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     certification: str | None = None  # "mandatory" | "optional": in the certification profile
+    sla_sample: bool = True  # False (``sla: exclude``): provokes a failure on purpose
     path: str = ""
     line: int = 0
     # Vocabulary roles (docs/architecture.md) this environment does not map, e.g.
@@ -231,6 +232,7 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
         tags=tuple(raw.get("tags") or ()),
         markers=tuple(raw.get("markers") or ()),
         certification=raw.get("certification"),
+        sla_sample=raw.get("sla") != "exclude",
         path=str(path),
         line=line,
     )

@@ -29,6 +29,7 @@ def blank_outcome(case: Case) -> CaseOutcome:
         code=case.code or "",
         outcome=PASSED,
         client_role=case.client,
+        sla_sample=case.sla_sample,
     )
 
 
@@ -41,6 +42,7 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
     if runtime.budget.spent():
         outcome.outcome = NOT_RUN
         return outcome
+    runtime.samples.take()  # anything sent outside a case (a preflight) is not this case's
     t0 = time.perf_counter()
     if case.given:
         try:
@@ -52,6 +54,8 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
         made = attempt(case, runtime, fixed_draw(case, runtime))
     outcome.duration_s = time.perf_counter() - t0
     outcome.exchanges = [made.exchange]
+    samples = runtime.samples.take()  # every example of a generated case, not only the last
+    outcome.sla_samples = samples if case.sla_sample else []
     outcome.client_role = made.client.role  # a generated case may have drawn another client
     outcome.warnings = [_warning_line(w) for w in made.warnings]
     outcome.reproduce = reproduction(

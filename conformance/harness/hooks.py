@@ -31,9 +31,14 @@ from conformance.plugin import DEFAULT_ENV
 from conformance.reports import live
 from conformance.reports.masking import Masker
 from conformance.reports.session import ReportDirError, ReportSession
+from conformance.sla import files as sla_files
+from conformance.sla import render
+from conformance.sla.compute import VIOLATED, SlaReport
+from conformance.sla.samples import Sample
 
 _WIRE = "conformance_outcome"  # attribute of a TestReport; survives xdist serialisation
 _ENV = "conformance_environment"
+SLA_VIOLATED = 7  # exit code: every case passed, the SLA did not (--sla or sla: enforce)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -141,6 +146,9 @@ class _Controller:
         self.rows: list[coverage.CoverageRow] | None = None
         self.interrupted = False
         self.saw_case_files = False
+        self.sla_samples: list[Sample] = []
+        self.sla_excluded: list[str] = []  # the cases marked ``sla: exclude`` that ran
+        self.sla: SlaReport | None = None
         self.preflight = False  # cases will run: check the endpoint first
         self.stopped = False  # a case was not run: --max-time was reached
 
@@ -183,6 +191,9 @@ class _Controller:
         self.results.append(
             coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
         )
+        self.sla_samples += outcome.sla_samples
+        if not outcome.sla_sample and outcome.exchanges:
+            self.sla_excluded.append(outcome.case_id)
         if self.reports is None:
             self.reports = self._report_session()
         self.reports.case_finished(outcome)
@@ -202,8 +213,16 @@ class _Controller:
         partial = self.config.getoption("conformance_allow_partial")
         if coverage.missing(self.rows) and not partial and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self.sla = sla_files.write(
+            self.report_dir, self.sla_samples, extra={"excluded_cases": sorted(self.sla_excluded)}
+        )
+        enforce = self.config.getoption("conformance_sla") or bool(
+            (self.environment or {}).get("sla_enforce")
+        )
         if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
+        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:
+            session.exitstatus = SLA_VIOLATED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.rows is None or self.config.getoption("conformance_no_summary"):
@@ -213,6 +232,8 @@ class _Controller:
             terminalreporter.write_line(line)
         partial = self.config.getoption("conformance_allow_partial")
         terminalreporter.write_line(coverage.verdict_line(self.rows, partial=partial))
+        if self.sla is not None:
+            terminalreporter.write_line(render.summary_line(render.to_json(self.sla)))
 
     def pytest_unconfigure(self) -> None:
         if self.rows is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.exchange import Exchange
+from conformance.sla.samples import Sample
 
 PASSED = "passed"
 FAILED = "failed"
@@ -32,3 +33,5 @@ class CaseOutcome:
     warnings: list[str] = field(default_factory=list)
     hypothesis_seed: str | None = None
     duration_s: float = 0.0
+    sla_sample: bool = True  # False (``sla: exclude``): left out of the SLA figures
+    sla_samples: list[Sample] = field(default_factory=list)  # one per exchange the case sent

@@ -28,6 +28,7 @@ from conformance.harness.environment import (
 )
 from conformance.harness.transport import Transport
 from conformance.paths import DEFAULT_REPORT_DIR
+from conformance.sla.samples import SampleRecorder
 
 
 class RuntimeStartError(Exception):
@@ -43,6 +44,7 @@ class Runtime:
     factory: RequestFactory
     transport: Transport
     certificates: CertificateFactory  # the refused client certificates of the TLS cases
+    samples: SampleRecorder  # one SLA sample per exchange the transport sent
     # The generated cases' Hypothesis settings (hypothesis_profiles.for_cases), never the global.
     case_settings: settings = field(default_factory=lambda: hypothesis_profiles.for_cases(None))
     budget: Budget = UNBOUNDED  # the run's --max-time (harness/budget.py)
@@ -82,10 +84,13 @@ def open_runtime(
         contract = handle.environment.contract()
         factory = RequestFactory(handle.environment, contract)
         transport = Transport(handle.environment)
+        samples = SampleRecorder()
+        transport.add_recorder(samples)
     except Exception as exc:
         handle.close()
         raise RuntimeStartError(f"environment {env!r}: {exc}") from exc
-    return Runtime(handle, contract, factory, transport, CertificateFactory(handle.environment))
+    certificates = CertificateFactory(handle.environment)
+    return Runtime(handle, contract, factory, transport, certificates, samples)
 
 
 _RUNTIME = pytest.StashKey["Runtime | RuntimeStartError"]()

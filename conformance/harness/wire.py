@@ -8,6 +8,7 @@ from typing import Any
 
 from conformance.exchange import Exchange, OutgoingRequest
 from conformance.harness.outcome import CaseOutcome
+from conformance.sla.samples import Sample
 
 
 def outcome_to_wire(outcome: CaseOutcome) -> dict[str, Any]:
@@ -17,6 +18,7 @@ def outcome_to_wire(outcome: CaseOutcome) -> dict[str, Any]:
 
 def outcome_from_wire(data: Mapping[str, Any]) -> CaseOutcome:
     fields = dict(data)
+    fields["sla_samples"] = [Sample.from_wire(s) for s in fields.get("sla_samples", ())]
     exchanges = []
     for raw in fields.pop("exchanges", ()):
         ex = dict(raw)

@@ -120,6 +120,8 @@ def write_categories(results_dir: Path) -> Path:
 
 COVERAGE_GLOBALS = "bcss-coverage-globals.json"
 SELFCHECK_GLOBALS = "bcss-selfcheck-globals.json"
+SLA_GLOBALS = "bcss-sla-globals.json"
+_EXTENSIONS = {"text/markdown": "md", "application/json": "json", "image/png": "png"}
 
 
 def write_globals(
@@ -135,7 +137,9 @@ def write_globals(
     now = int(time.time() * 1000)
     entries = []
     for name, mime, content in attachments:
-        ext = {"text/markdown": "md", "application/json": "json"}.get(mime, "txt")
+        ext = {"text/markdown": "md", "application/json": "json", "image/png": "png"}.get(
+            mime, "txt"
+        )
         source = f"{uuid.uuid5(uuid.NAMESPACE_URL, 'bcss-conformance/' + name)}-attachment.{ext}"
         (results_dir / source).write_bytes(content)
         entries.append({"name": name, "source": source, "type": mime, "timestamp": now})

@@ -6,6 +6,8 @@ Layout of ``report_dir`` (issue 5)::
                              bcss-coverage-globals.json (coverage matrix as run attachments)
     junit.xml                pytest's --junitxml (masked here when asked)
     coverage.json            the harness's per-code rows
+    sla.json, sla.md,        the TSS 7 SLA of the run (conformance/sla/); sla-history.jsonl
+    sla.png, sla-trend.png   keeps one line per run and is never cleared
     coverage.md              the same, as a table a person reads
     bundles/<case-id>/       one service-desk bundle per failed case (TSS §8)
 
@@ -30,6 +32,7 @@ from conformance.reports import allure_files, matrix
 from conformance.reports.bundle import README, README_HEAD, bundle_dir_name, write_bundle
 from conformance.reports.html import HISTORY_FILE, MULTI_DIR, SINGLE_DIR
 from conformance.reports.masking import Masker, clean_bytes
+from conformance.sla import files as sla_files
 
 RESULTS_DIR = "allure-results"
 BUNDLES_DIR = "bundles"
@@ -156,6 +159,9 @@ class ReportSession:
                 ("coverage.json", "application/json", coverage_json.read_bytes()),
             ],
         )
+        sla = sla_files.attachments(self.report_dir)
+        if sla:
+            allure_files.write_globals(self.results_dir, sla, allure_files.SLA_GLOBALS)
         self.clean_artefacts()
         return md_path
 

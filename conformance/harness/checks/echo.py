@@ -69,7 +69,7 @@ def check_information_cbss(observed: Observed, expectation: Expectation) -> list
             CheckFailure(f"{title}: ticketCBSS", "a UUID 8-4-4-4-12", ticket or "(empty)", SCHEMA)
         )
     received, replied = (
-        _timestamp(block.findtext(n)) for n in ("timestampReceive", "timestampReply")
+        parse_timestamp(block.findtext(n)) for n in ("timestampReceive", "timestampReply")
     )
     if received is None or replied is None:
         failures.append(
@@ -141,7 +141,8 @@ def _show(values: list[str]) -> str:
     return ", ".join(values) if values else "(absent)"
 
 
-def _timestamp(text: str | None) -> datetime | None:
+def parse_timestamp(text: str | None) -> datetime | None:
+    """An xsd:dateTime as a datetime (None when absent or unreadable); also read by the SLA."""
     if not text:
         return None
     text = text.strip()

@@ -28,7 +28,7 @@ from conformance.roles import Person
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "max_time", "xsd", "wsdl",
-    "clients", "persons", "not_triggerable", "refused_certificates",
+    "clients", "persons", "not_triggerable", "refused_certificates", "sla", "max_rps",
 }  # fmt: skip
 _CLIENT_KEYS = {
     "customer_identification", "legal_context", "cert", "key", "p12", "p12_password_env",
@@ -85,8 +85,27 @@ def from_file(path: Path) -> Environment:
         refused_certificates=refused_certificates(path, base, data.get("refused_certificates")),
         xsd=_file(path, base, "xsd", data.get("xsd")),
         wsdl=_file(path, base, "wsdl", data.get("wsdl")),
+        sla_enforce=_sla_mode(path, data.get("sla")) == "enforce",
+        max_rps=_max_rps(path, data.get("max_rps")),
         source=path,
     )
+
+
+def _sla_mode(path: Path, value: Any) -> str:
+    if value is None:
+        return "report"
+    if value not in ("report", "enforce"):
+        raise EnvironmentConfigError(f"{path}: sla: must be 'report' or 'enforce', got {value!r}")
+    return str(value)
+
+
+def _max_rps(path: Path, value: Any) -> float | None:
+    """The load runs' rate cap (``conformance load``): a positive number of requests/s."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise EnvironmentConfigError(f"{path}: max_rps: must be a positive number, got {value!r}")
+    return float(value)
 
 
 def _mapping(path: Path, key: str, value: Any) -> dict[str, Any]:

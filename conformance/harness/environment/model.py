@@ -85,6 +85,8 @@ class Environment:
     refused_certificates: dict[str, CertificateFiles] = field(default_factory=dict)
     xsd: Path | None = None  # the official XSD, when the user has it
     wsdl: Path | None = None
+    sla_enforce: bool = False  # ``sla: enforce``: a violated SLA fails the run (exit 7)
+    max_rps: float | None = None  # ``max_rps``: the rate cap of a load run
     source: Path | None = None
 
     def client(self, role: str) -> ClientProfile:

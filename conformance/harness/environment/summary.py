@@ -25,6 +25,7 @@ def environment_summary(environment: Environment) -> dict[str, Any]:
         "not_triggerable": dict(environment.not_triggerable),
         "xsd": str(environment.xsd) if environment.xsd else None,
         "wsdl": str(environment.wsdl) if environment.wsdl else None,
+        "sla_enforce": environment.sla_enforce,
         # Names only: the reports read the values themselves, to scrub them (never sent around).
         "secret_env_vars": sorted(
             {c.p12_password_env for c in environment.clients.values() if c.p12_password_env}
