@@ -6,10 +6,16 @@ namespace declarations). Every byte string that crosses the wire is parsed here 
 A caller that serves strangers (the reference service) also passes :class:`Limits`: the shape is
 checked after parsing and before any further work (XSD validation above all, whose cost and
 error log grow with every node).
+
+Comments and processing instructions are dropped while parsing, and the text around them is
+joined: they are not content, so no comparison, echo or text read can trip over them
+(``<ssin>850730<!-- x -->03328</ssin>`` reads ``85073003328``). SOAP 1.1 §3 forbids processing
+instructions in a message; :func:`processing_instructions` finds them for the check that says so.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, fields
 
@@ -59,7 +65,7 @@ REQUEST_LIMITS = Limits()
 _IN_PLACE_MAX = 64 * 1024  # bytes; larger documents under limits are parsed in their own thread
 
 
-def _new_parser() -> etree.XMLParser:
+def _new_parser(*, keep_pis: bool = False) -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -67,14 +73,21 @@ def _new_parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_blank_text=False,
+        remove_comments=True,
+        remove_pis=not keep_pis,
     )
 
 
 _PARSER = _new_parser()
+_PI_PARSER = _new_parser(keep_pis=True)
 
 
 def parse_untrusted(
-    data: bytes, *, max_bytes: int = MAX_BYTES, limits: Limits | None = None
+    data: bytes,
+    *,
+    max_bytes: int = MAX_BYTES,
+    limits: Limits | None = None,
+    keep_pis: bool = False,
 ) -> etree._Element:
     """Parse ``data`` and return its root element, or raise :class:`UntrustedXMLError`
     (:class:`LimitExceeded` when ``limits`` are given and one is exceeded).
@@ -92,7 +105,7 @@ def parse_untrusted(
         if limits is not None and len(data) > _IN_PLACE_MAX:
             root = _parse_in_own_thread(data)
         else:
-            root = etree.fromstring(data, parser=_PARSER)
+            root = etree.fromstring(data, parser=_PI_PARSER if keep_pis else _PARSER)
     except etree.XMLSyntaxError as exc:
         raise UntrustedXMLError(f"not well-formed XML: {exc.msg}") from None
     except ValueError as exc:  # e.g. a str with an encoding declaration
@@ -103,6 +116,24 @@ def parse_untrusted(
     if limits is not None and not _counts_within(data, limits):
         check_limits(root, limits)
     return root
+
+
+def processing_instructions(data: bytes) -> list[str]:
+    """The targets of the processing instructions in a well-formed document, in order (the
+    XML declaration is none); [] when there is none or the bytes are not XML."""
+    start = data.lstrip()
+    rest = start[start.find(b"?>") + 2 :] if re.match(rb"<\?xml\s", start) else start
+    if b"<?" not in rest:
+        return []  # the usual answer: no second look
+    try:
+        root = parse_untrusted(data, max_bytes=max(len(data), 1), keep_pis=True)
+    except UntrustedXMLError:
+        return []
+    pis = etree._ProcessingInstruction
+    before = [n.target for n in root.itersiblings(preceding=True) if isinstance(n, pis)]
+    inside = [n.target for n in root.iter(etree.PI) if isinstance(n, pis)]
+    after = [n.target for n in root.itersiblings() if isinstance(n, pis)]
+    return [str(target) for target in [*reversed(before), *inside, *after]]
 
 
 def _counts_within(data: bytes, limits: Limits) -> bool:

@@ -13,6 +13,7 @@ from conformance.harness.checks import (
     Observed,
 )
 from conformance.harness.expectation import Expectation
+from conformance.xmlsafe import processing_instructions
 
 _MAX_SCHEMA_LINES = 10
 
@@ -84,6 +85,18 @@ def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFail
         failures.append(
             CheckFailure(title, "a payload or Fault in the Body", "an empty Body", SCHEMA)
         )
+    if observed.envelope is not None:
+        targets = processing_instructions(exchange.body)
+        if targets:  # the checks ignore them (xmlsafe drops them): this is the only verdict
+            failures.append(
+                CheckFailure(
+                    "SOAP 1.1 §3, WS-I BP R1009: no processing instruction in a message",
+                    "no processing instruction",
+                    ", ".join(f"<?{target} ...?>" for target in targets[:3])
+                    + (f" ({len(targets)} in all)" if len(targets) > 3 else ""),
+                    SCHEMA,
+                )
+            )
     if not content_type.lower().startswith("text/xml"):
         failures.append(
             CheckFailure(
