@@ -230,7 +230,7 @@ def max_time(path: Path, value: Any) -> float | None:
     return float(value)
 
 
-_CODE_SHAPE = re.compile(r"[A-Z]{3}[0-9]{5}")
+_CODE_SHAPE = re.compile(r"[A-Z]+[0-9]*")  # a code, or a typo of one
 _CASE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")  # the case schema's id pattern
 
 
