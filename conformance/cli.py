@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from conformance import __version__
 
 # Order is the order of ``conformance --help``; each helper module adds its name here.
-COMMANDS: list[str] = ["run", "codes", "report", "serve", "selfcheck", "certify"]
+COMMANDS: list[str] = ["run", "codes", "report", "serve", "selfcheck", "certify", "load"]
 
 
 def build_parser() -> argparse.ArgumentParser:

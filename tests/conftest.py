@@ -6,9 +6,14 @@ import http.server
 import threading
 from collections.abc import Iterator
 
+import matplotlib.figure  # noqa: F401  (see below)
 import pytest
 
 from conformance import hypothesis_profiles
+
+# numpy (under matplotlib, which draws sla.png) cannot be imported twice in one process, and
+# pytester's in-process runs forget every module imported during the run: imported here once,
+# before any of them, it stays.
 
 # This project's own tests run under our profiles (ci by default, HYPOTHESIS_PROFILE=nightly):
 # the plugin itself never changes the process's Hypothesis settings.

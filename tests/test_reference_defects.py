@@ -72,6 +72,7 @@ PROBES = {
     "response_other_operation": Probe("special_infos_ssin", SPECIAL),
     "fault_detail_other_operation": Probe("internal_error"),
     "first_card_only": Probe(),
+    "duplicate_records": Probe(),
     "reason_of_stay_7_digits": Probe("special_infos_ssin", SPECIAL),
     "client_cert_optional": Probe(tweak={"no_cert": "1"}),
     "any_client_ca_accepted": Probe(tweak={"cert": "foreign"}),

@@ -226,6 +226,7 @@ CHECK_PROVEN_BY = {
     "check_ssin": ("replaced_not_followed", "ssin: the final NISS"),
     "check_result_groups": ("result_dropped", "DATA_FOUND"),
     "check_dates": ("date_month_13", "Incomplete date"),
+    "check_duplicate_records": ("duplicate_records", "each document once"),
     "check_reasons_of_stay": ("reason_of_stay_7_digits", "an 8-digit CTMS code"),
     "check_assertions": ("first_card_only", "Assertion "),
 }

@@ -250,6 +250,12 @@ _ALL = (
         failure_signature=("Assertion count on result/employmentCards/employmentCard",),
     ),
     Defect(
+        "duplicate_records",
+        "every employment card and work permit is listed twice (same number, same dates)",
+        _mutate(mutators.duplicate_records),
+        failure_signature=("each document once", "decision duplicate-records"),
+    ),
+    Defect(
         "reason_of_stay_7_digits",
         "reason-of-stay codes lose their last digit (7 digits, not the 8-digit CTMS code)",
         _mutate(mutators.reason_of_stay_7_digits),

@@ -5,6 +5,7 @@ thing is absent, so a defect only shows on the requests that exercise it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 
@@ -119,6 +120,13 @@ def first_card_only(root: etree._Element) -> None:
     if cards is not None:
         for extra in cards.findall("employmentCard")[1:]:
             cards.remove(extra)
+
+
+def duplicate_records(root: etree._Element) -> None:
+    """Every employment card and work permit listed twice (a merge or gateway bug)."""
+    for record in [*root.iterfind("result/employmentCards/employmentCard"),
+                   *root.iterfind("result/workPermits/workPermit")]:  # fmt: skip
+        record.addnext(copy.deepcopy(record))
 
 
 def reason_of_stay_7_digits(root: etree._Element) -> None:

@@ -9,7 +9,7 @@ never a pass.
 
 Modules: ``envelope`` (transport, SOAP 1.1, HTTP, schema), ``status`` (the TSS 6.1/6.2 tables and
 the expected outcome), ``echo`` (what the answer must repeat), ``content`` (result, dates, reasons
-of stay, path assertions).
+of stay, path assertions), ``records`` (a document listed twice).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def _read_request(
 
 def all_checks() -> tuple[Check, ...]:
     """Every check, in report order."""
-    from conformance.harness.checks import certificates, content, echo, envelope, status
+    from conformance.harness.checks import certificates, content, echo, envelope, records, status
 
     return (
         envelope.check_transport,
@@ -173,6 +173,7 @@ def all_checks() -> tuple[Check, ...]:
         echo.check_ssin,
         content.check_result_groups,
         content.check_dates,
+        records.check_duplicate_records,
         content.check_reasons_of_stay,
         content.check_assertions,
     )
