@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from conformance import contract, paths, tables
+from conformance.harness.path_assertions import InvalidAssertion, PathAssertion
 from conformance.harness.yamlkeys import duplicate_key
 from conformance.roles import Roles
 
@@ -218,6 +219,12 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
     if raw["operation"] == contract.SPECIAL_INFOS and "dataGroups" in request:
         line = _line(marks, (*at, "request", "dataGroups", "<key>")) or line
         raise CaseFileError(path, line, "consultSpecialInfos has no dataGroups (TSS 5.3.1)")
+    for index, data in enumerate(raw["expect"].get("assertions") or ()):
+        try:  # a bad regular expression is found now, not when the case runs
+            PathAssertion.from_mapping(data)
+        except InvalidAssertion as exc:
+            where = _line(marks, (*at, "expect", "assertions", index)) or line
+            raise CaseFileError(path, where, f"case {raw['id']!r}: {exc}") from None
     return Case(
         id=raw["id"],
         title=raw["title"],

@@ -7,90 +7,17 @@ The case loader (``harness/cases.py``) turns a YAML case into an :class:`Expecta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from conformance.harness.path_assertions import PathAssertion
 
 if TYPE_CHECKING:  # the checks read this module; only the builder below knows cases
     from conformance.harness.cases import Case
     from conformance.harness.certs.factory import RefusedCertificate
     from conformance.harness.environment import Environment
     from conformance.harness.given import Draw
-
-OPS = ("equals", "present", "absent", "count", "matches")
-
-
-class InvalidAssertion(ValueError):
-    """A path assertion is malformed. The message names the assertion and the problem."""
-
-
-@dataclass(frozen=True)
-class PathAssertion:
-    """One assertion on the response payload.
-
-    ``path`` is relative to the payload root (e.g. ``result/employmentCards/employmentCard``),
-    in no namespace (elementFormDefault="unqualified", NOTES §2). ``op`` is one of :data:`OPS`:
-
-    - ``equals``: the first node's text equals ``value`` (compared as strings);
-    - ``present`` / ``absent``: at least one node / no node;
-    - ``count``: the number of nodes is ``value`` (an int) or at least ``value["min"]``
-      (and at most ``value["max"]`` when given);
-    - ``matches``: the first node's text fully matches the regular expression ``value``.
-    """
-
-    path: str
-    op: str
-    value: Any = None
-
-    def __post_init__(self) -> None:
-        if not self.path or self.path.startswith("/") or "//" in self.path:
-            raise InvalidAssertion(f"path {self.path!r}: must be relative, e.g. 'result/ssin'")
-        if self.op not in OPS:
-            raise InvalidAssertion(f"path {self.path!r}: op {self.op!r} is not one of {OPS}")
-        if self.op == "count":
-            _check_count(self.path, self.value)
-        if self.op == "matches":
-            try:
-                re.compile(str(self.value))
-            except re.error as exc:
-                raise InvalidAssertion(
-                    f"path {self.path!r}: bad regular expression: {exc}"
-                ) from None
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> PathAssertion:
-        """Read the YAML shape ``{path: ..., <op>: <value>}`` (one op per assertion).
-
-        ``present: true`` and ``absent: true`` carry no value; ``present: false`` is read as
-        ``absent`` so a case can say either.
-        """
-        if "path" not in data:
-            raise InvalidAssertion(f"assertion {dict(data)!r}: has no 'path'")
-        ops = [k for k in data if k != "path"]
-        if len(ops) != 1 or ops[0] not in OPS:
-            raise InvalidAssertion(
-                f"assertion on {data['path']!r}: give exactly one of {OPS}, got {ops}"
-            )
-        op, value = ops[0], data[ops[0]]
-        if op in ("present", "absent"):
-            if not isinstance(value, bool):
-                raise InvalidAssertion(f"assertion on {data['path']!r}: {op} takes true/false")
-            op = op if value else ("absent" if op == "present" else "present")
-            value = None
-        return cls(path=str(data["path"]), op=op, value=value)
-
-
-def _check_count(path: str, value: Any) -> None:
-    if isinstance(value, bool):
-        raise InvalidAssertion(f"path {path!r}: count must be an int or {{min: n}}")
-    if isinstance(value, int) and value >= 0:
-        return
-    if isinstance(value, Mapping) and set(value) <= {"min", "max"} and value:
-        bounds = list(value.values())
-        if all(isinstance(b, int) and not isinstance(b, bool) and b >= 0 for b in bounds):
-            return
-    raise InvalidAssertion(f"path {path!r}: count must be an int or {{min: n, max: m}}")
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from lxml import etree
 
 from conformance import dates, tables
 from conformance.contract import EMPLOYMENT_INFOS
+from conformance.harness import path_assertions
 from conformance.harness.checks import OTHER, SCHEMA, CheckFailure, Observed
-from conformance.harness.expectation import Expectation, PathAssertion
+from conformance.harness.expectation import Expectation
 
 _DOCUMENTS = ("employmentCard", "workPermit", "specialInfo")
 
@@ -138,51 +139,14 @@ def check_assertions(observed: Observed, expectation: Expectation) -> list[Check
     failures = []
     for assertion in expectation.assertions:
         title = f"Assertion {assertion.op} on {assertion.path}"
+        expected = path_assertions.describe(assertion)
         if root is None:
-            failures.append(
-                CheckFailure(title, _describe(assertion), "no payload to evaluate", OTHER)
-            )
+            failures.append(CheckFailure(title, expected, "no payload to evaluate", OTHER))
             continue
-        problem = _evaluate(assertion, root.findall(assertion.path))
+        problem = path_assertions.evaluate(assertion, root)
         if problem is not None:
-            failures.append(CheckFailure(title, _describe(assertion), problem, OTHER))
+            failures.append(CheckFailure(title, expected, problem, OTHER))
     return failures
-
-
-def _evaluate(assertion: PathAssertion, nodes: list[etree._Element]) -> str | None:
-    """None when the assertion holds, else what was received."""
-    op, value = assertion.op, assertion.value
-    if op == "present":
-        return None if nodes else "absent"
-    if op == "absent":
-        return None if not nodes else f"{len(nodes)} node(s)"
-    if op == "count":
-        n = len(nodes)
-        if isinstance(value, int):
-            return None if n == value else f"{n} node(s)"
-        ok = n >= value.get("min", 0) and ("max" not in value or n <= value["max"])
-        return None if ok else f"{n} node(s)"
-    if not nodes:
-        return "absent"
-    text = (nodes[0].text or "").strip()
-    if op == "equals":
-        return None if text == _xml_text(value) else repr(text)
-    return None if re.fullmatch(str(value), text) else repr(text)  # matches
-
-
-def _xml_text(value: object) -> str:
-    """A YAML scalar as XML writes it: ``true`` is xsd:boolean's "true", not Python's "True"."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value).strip()
-
-
-def _describe(assertion: PathAssertion) -> str:
-    if assertion.op in ("present", "absent"):
-        return assertion.op
-    if assertion.op == "count" and not isinstance(assertion.value, int):
-        return "count " + ", ".join(f"{k} {v}" for k, v in assertion.value.items())
-    return f"{assertion.op} {assertion.value!r}"
 
 
 def _path(root: etree._Element, node: etree._Element) -> str:
