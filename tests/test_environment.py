@@ -248,7 +248,10 @@ P12_VAR = "NO_SUCH_VAR_4242"
         (lambda d: d.update(max_time=0), "max_time: must be a positive number of seconds"),
         (lambda d: d.update(max_time="1h"), "max_time: must be a positive number of seconds"),
         (lambda d: d.update(ca_bundle="nowhere.pem"), "ca_bundle: no such file"),
-        (lambda d: d.update(not_triggerable={"MSG00002": ""}), "must map each code to a reason"),
+        (
+            lambda d: d.update(not_triggerable={"MSG00002": ""}),
+            "must map each code or case id to a reason",
+        ),
         (lambda d: d.update(not_triggerable={"MSG0002": "typo"}), "not_triggerable.MSG0002: not"),
         (_client(customer_identification={"cbeNumber": "206737484"}), "is not 10 digits"),
         (_client(customer_identification={"sector": 18, "institution": 1000}), "0 to 999"),

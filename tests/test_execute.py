@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
+from recording import OWN_TICKET, property_case, recording_runtime
 
-from conformance import paths, tables
 from conformance.exchange import Exchange
 from conformance.harness import execute
-from conformance.harness.cases import Case, load_file
 from conformance.harness.outcome import PASSED
-from conformance.harness.runtime import Runtime, open_runtime
+from conformance.harness.runtime import Runtime
 
-OWN_TICKET = re.compile(rb"<ticket>(conformance-[0-9a-f]{24})</ticket>")
 SENT: list[Exchange] = []  # every exchange of this module's runtime, in order
 
 
 @pytest.fixture(scope="module")
 def runtime() -> Iterator[Runtime]:
-    runtime = open_runtime("reference")
-    runtime.transport.add_recorder(SENT.append)
-    yield runtime
-    runtime.close()
+    yield from recording_runtime(SENT)
 
 
-def _case(runtime: Runtime, case_id: str) -> Case:
-    env = runtime.environment
-    cases = load_file(
-        paths.cases_dir() / "properties.yaml",
-        codes=set(tables.all_codes()),
-        clients=set(env.clients),
-        persons=set(env.persons),
-    )
-    return next(case for case in cases if case.id == case_id)
+_case = property_case
 
 
 def test_every_request_carries_a_fresh_client_ticket_unless_the_case_gives_one(

@@ -53,6 +53,12 @@ def test_a_real_endpoint_with_a_cap_and_the_confirmation_is_accepted() -> None:
     assert (options.max_rps, options.against_reference) == (2.0, False)
 
 
+def test_sla_enforce_comes_from_the_option_or_the_environment() -> None:
+    assert build({**GOOD, "sla": True}).sla_enforce
+    assert build(GOOD, environment_sla_enforce=True).sla_enforce
+    assert not build(GOOD).sla_enforce
+
+
 def test_the_reference_needs_no_cap_and_options_round_trip() -> None:
     options = build({**GOOD, "requests": None, "workers": 2})
     assert options.against_reference and options.expect_workers == 2

@@ -208,3 +208,11 @@ def test_the_files_the_history_and_the_trend(tmp_path: Path) -> None:
 def test_a_torn_history_line_is_skipped(tmp_path: Path) -> None:
     (tmp_path / history.HISTORY_FILE).write_text('{"counted": 10, "available": 10}\n{"cou\n')
     assert len(history.read(tmp_path)) == 1
+
+
+def test_extras_are_one_readable_line_each(tmp_path: Path) -> None:
+    extra = {"excluded_cases": ["a", "b"], "load": {"users": 4, "check_failures": {}}}
+    files.write(tmp_path, _samples(5), extra=extra)
+    md = (tmp_path / files.SLA_MD).read_text()
+    assert "- Excluded cases: a, b" in md and "- Load: users 4; check failures none" in md
+    assert json.loads((tmp_path / files.SLA_JSON).read_text())["load"]["users"] == 4

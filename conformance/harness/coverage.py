@@ -109,3 +109,17 @@ def verdict_line(coverage: Iterable[CoverageRow], *, partial: bool = False) -> s
     if partial:
         return f"coverage: partial run (--allow-partial), not exercised: {codes}"
     return f"coverage: INCOMPLETE, the run fails: not exercised: {codes}"
+
+
+def not_triggerable_lines(results: Iterable[CaseResult], declared: Mapping[str, str]) -> list[str]:
+    """The cases this environment could not play, each with why (an unmapped role, a declared
+    code or case id, no TLS), then any declared case id no case of the run has (a typo?)."""
+    results = list(results)
+    lines = [f"  {r.case_id}: {r.reason}" for r in results if r.outcome == NOT_TRIGGERABLE]
+    if lines:
+        lines.insert(0, f"not triggerable in this environment ({len(lines)} cases):")
+    ids = {r.case_id for r in results}
+    unknown = sorted(k for k in declared if k not in ids and k not in tables.all_codes())
+    if unknown:
+        lines.append(f"not_triggerable names no case of this run: {', '.join(unknown)}")
+    return lines

@@ -225,7 +225,15 @@ class _Controller:
             session.exitstatus = SLA_VIOLATED
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.rows is None or self.config.getoption("conformance_no_summary"):
+        if self.rows is None:
+            return
+        declared = self.environment["not_triggerable"] if self.environment else {}
+        skipped = coverage.not_triggerable_lines(self.results, declared)
+        if skipped:  # printed by conformance run too: it asks for no code summary only
+            terminalreporter.section("not triggerable here")
+            for line in skipped:
+                terminalreporter.write_line(line)
+        if self.config.getoption("conformance_no_summary"):
             return
         terminalreporter.section("TSS return codes")
         for line in coverage.summary_lines(self.rows):

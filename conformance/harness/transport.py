@@ -39,6 +39,7 @@ from conformance.exchange import (
     OutgoingRequest,
 )
 from conformance.harness import connection as net
+from conformance.harness import handshake
 from conformance.harness.connection import DeadlineSocket, Limits, TransportFailure
 from conformance.harness.credentials import CredentialError, cert_pair, first_line
 from conformance.harness.environment import ClientProfile, Environment
@@ -175,12 +176,12 @@ class Transport:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         connect = self.environment.timeouts.connect
         started = time.monotonic()
-        sock = net.connect(url, host, port, connect)
+        sock = handshake.connect(url, host, port, connect)
         has_certificate = client is not None and client.has_certificate
         if parts.scheme == "https":
             context = self._context(client)
             left = max(connect - (time.monotonic() - started), 0.001)
-            sock = net.handshake(
+            sock = handshake.handshake(
                 sock,
                 context,
                 url,

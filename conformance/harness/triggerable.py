@@ -8,9 +8,12 @@ from conformance.harness.environment import Environment
 
 
 def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
-    """Why ``case`` cannot run here: its code is declared not triggerable, or the environment
-    maps none of the roles it needs (docs/architecture.md "roles"). None when it can run."""
-    declared = environment.not_triggerable.get(case.code or "")
+    """Why ``case`` cannot run here: its id or its code is declared not triggerable, it needs
+    TLS the environment does not offer, or the environment maps none of the roles it needs
+    (docs/architecture.md "roles"). None when it can run."""
+    declared = environment.not_triggerable.get(case.id) or environment.not_triggerable.get(
+        case.code or ""
+    )
     if declared:
         return declared
     tls = not_applicable(case.craft, bool(case.expect.get("tls_refused")), environment)

@@ -19,6 +19,7 @@ from conformance.contract import operation_names
 from conformance.harness.attempt import Attempt, attempt, fixed_draw
 from conformance.harness.cases import RAW, Case, load_file
 from conformance.harness.checks import CheckFailure
+from conformance.harness.environment import Environment
 from conformance.harness.runtime import Runtime
 from conformance.harness.transport import Transport
 from conformance.harness.triggerable import not_triggerable_reason
@@ -29,8 +30,7 @@ class EmptyMixError(RuntimeError):
     """The environment can play none of the catalogue's business requests."""
 
 
-def eligible_cases(runtime: Runtime) -> list[Case]:
-    env = runtime.environment
+def eligible_cases(env: Environment) -> list[Case]:
     cases: list[Case] = []
     for path in sorted(paths.cases_dir().glob("*.yaml")):
         cases += load_file(

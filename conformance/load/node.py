@@ -95,7 +95,7 @@ def _user_class(options: LoadOptions, sink: SampleSink) -> type[CheckedUser]:
     if options.role == "master":
         return placeholder()  # the master runs no user: the class only names them
     shared = open_runtime(options.env, options.endpoint)
-    mix = RequestMix(eligible_cases(shared))
+    mix = RequestMix(eligible_cases(shared.environment))
     return configure(shared, mix, sink, users=options.users, max_rps=options.max_rps)
 
 

@@ -98,9 +98,17 @@ def markdown(report: SlaReport, runs: list[dict[str, Any]]) -> str:
     ]
     lines += [f"- {_sentence(CLIENT_TIME_NOTE)}", f"- {_sentence(SERVICE_TIME_NOTE)}"]
     for key, value in report.extra.items():
-        shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else value
-        lines.append(f"- {key.replace('_', ' ').capitalize()}: {shown or 'none'}")
+        lines.append(f"- {key.replace('_', ' ').capitalize()}: {_shown(value)}")
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: Any) -> str:
+    """An extra's value on one line: a list joined, a mapping as ``key value`` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')} {_shown(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    return "none" if value is None or value == "" else str(value)
 
 
 def _source_line(report: SlaReport) -> str:

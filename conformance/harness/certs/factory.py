@@ -54,6 +54,11 @@ def not_applicable(
     craft: str | None, expects_refusal: bool, environment: Environment
 ) -> str | None:
     """Why a TLS-refusal case cannot run in ``environment`` (None when it can)."""
+    if (expects_refusal or craft in CRAFTS) and not environment.tls:
+        return (
+            "the environment says tls: false: no two-way TLS to test here (a dev stub or a "
+            "local proxy), so no client certificate can be refused"
+        )
     if expects_refusal and urlsplit(environment.endpoint).scheme != "https":
         return (
             "the endpoint is plain HTTP: there is no TLS handshake in which a client "

@@ -28,7 +28,7 @@ from conformance.roles import Person
 
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "max_time", "xsd", "wsdl",
-    "clients", "persons", "not_triggerable", "refused_certificates", "sla", "max_rps",
+    "clients", "persons", "not_triggerable", "refused_certificates", "sla", "max_rps", "tls",
 }  # fmt: skip
 _CLIENT_KEYS = {
     "customer_identification", "legal_context", "cert", "key", "p12", "p12_password_env",
@@ -82,6 +82,7 @@ def from_file(path: Path) -> Environment:
         timeouts=timeouts(path, data.get("timeouts")),
         max_time=max_time(path, data.get("max_time")),
         not_triggerable=not_triggerable(path, data.get("not_triggerable")),
+        tls=tls_flag(path, data.get("tls")),
         refused_certificates=refused_certificates(path, base, data.get("refused_certificates")),
         xsd=_file(path, base, "xsd", data.get("xsd")),
         wsdl=_file(path, base, "wsdl", data.get("wsdl")),
@@ -229,19 +230,38 @@ def max_time(path: Path, value: Any) -> float | None:
     return float(value)
 
 
+_CODE_SHAPE = re.compile(r"[A-Z]+[0-9]*")  # a code, or a typo of one
+_CASE_ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")  # the case schema's id pattern
+
+
 def not_triggerable(path: Path, value: Any) -> dict[str, str]:
+    """Return codes or case ids -> why this environment cannot play them."""
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) and v for v in value.values()):
-        raise EnvironmentConfigError(f"{path}: not_triggerable: must map each code to a reason")
+        raise EnvironmentConfigError(
+            f"{path}: not_triggerable: must map each code or case id to a reason"
+        )
     codes = tables.all_codes()
-    for code in value:
-        if str(code) not in codes:
+    for key in map(str, value):
+        if _CODE_SHAPE.fullmatch(key) and key not in codes:
             # A typo would excuse nothing and leave the real code reported as a coverage gap.
             raise EnvironmentConfigError(
-                f"{path}: not_triggerable.{code}: not a code of the TSS tables (conformance codes)"
+                f"{path}: not_triggerable.{key}: not a code of the TSS tables (conformance codes)"
+            )
+        if not _CODE_SHAPE.fullmatch(key) and not _CASE_ID.fullmatch(key):
+            raise EnvironmentConfigError(
+                f"{path}: not_triggerable.{key}: neither a TSS code nor a case id"
             )
     return {str(k): v for k, v in value.items()}
+
+
+def tls_flag(path: Path, value: Any) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, bool):
+        raise EnvironmentConfigError(f"{path}: tls: must be true or false, got {value!r}")
+    return value
 
 
 def check_url(url: str, where: str) -> None:

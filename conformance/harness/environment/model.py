@@ -80,7 +80,8 @@ class Environment:
     ca_bundle: Path | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_time: float | None = None  # seconds a whole run may take (--max-time overrides)
-    not_triggerable: dict[str, str] = field(default_factory=dict)
+    not_triggerable: dict[str, str] = field(default_factory=dict)  # code or case id -> why
+    tls: bool = True  # ``tls: false``: no two-way TLS to test here (a dev stub, a local proxy)
     # expired / not_yet_valid / no_client_auth -> files (docs/client-certificates.md)
     refused_certificates: dict[str, CertificateFiles] = field(default_factory=dict)
     xsd: Path | None = None  # the official XSD, when the user has it
