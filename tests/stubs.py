@@ -174,6 +174,22 @@ def handshake_then_close(conn: socket.socket, stop: threading.Event) -> None:
     """(With a TLS stub) the handshake completes, then a silent close: no alert, no HTTP."""
 
 
+def endless(size: int, *, chunk: int = 64 * 1024) -> Behaviour:
+    """A 200 announcing ``size`` bytes of XML-ish filler, sent until the client hangs up."""
+
+    def behaviour(conn: socket.socket, stop: threading.Event) -> None:
+        read_request(conn)
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {size}\r\n\r\n"
+        conn.sendall(head.encode())
+        block = b" " * chunk
+        for _ in range(size // chunk):
+            if stop.is_set():
+                return
+            conn.sendall(block)
+
+    return behaviour
+
+
 def gzipped() -> Behaviour:
     headers = (("Content-Type", "text/xml"), ("Content-Encoding", "gzip"))
     return answer(body=gzip.compress(SOAP), headers=headers)
@@ -248,7 +264,9 @@ def server_context(
     return context
 
 
-def environment_file(folder: Path, url: str, *, connect: float, read: float) -> Path:
+def environment_file(
+    folder: Path, url: str, *, connect: float, read: float, ca_bundle: Path | None = None
+) -> Path:
     """An environment file with the reference's roles (clients without certificates, its test
     persons) pointed at ``url``, with small timeouts: a whole catalogue run against a stub."""
     from conformance.harness.environment import load_environment
@@ -258,6 +276,7 @@ def environment_file(folder: Path, url: str, *, connect: float, read: float) -> 
         "name": "stub",
         "endpoint": url,
         "timeouts": {"connect": connect, "read": read},
+        **({"ca_bundle": str(ca_bundle)} if ca_bundle else {}),
         "clients": {
             role: {
                 "customer_identification": dict(client.customer_identification),
