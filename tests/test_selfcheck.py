@@ -7,29 +7,21 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.cli import main
-from conformance.exchange import Exchange, OutgoingRequest
 from conformance.harness.checks import ECHO, WRONG_CODE, CheckFailure
-from conformance.harness.failures import format_failure
+from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED, CaseOutcome
 from conformance.reference import defects
 from conformance.reference.defects import DEFECTS
-from conformance.reports.session import JUNIT_FILE
+from conformance.reports import outcomes_file
 from conformance.selfcheck import SUBDIR, run_selfcheck
 from conformance.selfcheck import matrix as km
-from conformance.selfcheck.runs import CLEAN, CaseFailure, RunResult, entries, read_junit, run_one
+from conformance.selfcheck.runs import CLEAN, CaseFailure, RunResult, read_outcomes, run_one
 
-SIGNATURE = ("TSS 6.1 MSG00007", "[wrong return code]")
-
-
-def _formatter_text(*failures: CheckFailure) -> str:
-    """A real failure text: the one formatter, with a response and a reproduction block."""
-    request = OutgoingRequest("https://127.0.0.1:1/x", b"<a/>", {"SOAPAction": '"x"'})
-    exchange = Exchange(request, 200, {"Content-Type": "text/xml"}, b"<r>MSG00007 Echo</r>")
-    return format_failure(exchange, list(failures), client=None)
-
+SIGNATURE = ("status.code", "TSS 6.1 MSG00007")
 
 WRONG = CheckFailure(
     "Return code MSG00007",
@@ -42,71 +34,55 @@ WRONG = CheckFailure(
 ECHOED = CheckFailure("Echo of legalContext", "<a/>", "<b/>", ECHO, rule="echo.legalContext")
 
 
+def _records(*failures: CheckFailure) -> tuple[dict[str, Any], ...]:
+    return tuple(outcomes_file.failure_record(f) for f in failures)
+
+
 # ---- reading one run ---------------------------------------------------------------------------
 
 
-def test_entries_are_the_checks_words_only() -> None:
-    warning = CheckFailure("Echo of criteria", "x", "y", ECHO, warning=True, rule="echo.criteria")
-    text = _formatter_text(WRONG, ECHOED, warning)
-    found = entries(text)
-    assert len(found) == 2  # not the warning, the response nor the curl block
-    assert found[0].splitlines() == [
-        "1. Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007; rule status.code)",
-        "Expected: NO_RESULT/MSG00007",
-        "Received: NO_RESULT/MSG00005",
-    ]
-    failure = CaseFailure("c", text.splitlines()[0], found)
+def test_a_signature_names_a_rule_and_fragments_of_one_failure() -> None:
+    failure = CaseFailure("c", "t", _records(WRONG, ECHOED))
     assert failure.matches(SIGNATURE)
     assert failure.evidence(SIGNATURE) == (
-        "Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007; rule status.code); "
+        "Return code MSG00007 (TSS 6.1 MSG00007; rule status.code); "
         "Expected: NO_RESULT/MSG00007; Received: NO_RESULT/MSG00005"
     )
-    # Fragments must meet in ONE entry; the response body and warnings never count.
-    assert not failure.matches(("MSG00007", "Echo of legalContext"))
-    assert not failure.matches(("Echo of criteria",))
+    # The rule and the fragments must meet in ONE failure; text alone never matches.
+    assert not failure.matches(("status.code", "Echo of legalContext"))
+    assert not failure.matches(("echo.criteria",))
+    assert not failure.matches(("TSS 6.1 MSG00007",))
     assert not failure.matches(())
 
 
-def _junit(path: Path, *cases: str) -> Path:
-    path.write_text(
-        f'<testsuites><testsuite name="pytest">{"".join(cases)}</testsuite></testsuites>',
-        encoding="utf-8",
-    )
-    return path
+def _outcome(case_id: str, outcome: str, *failures: CheckFailure, crash: str = "") -> CaseOutcome:
+    return CaseOutcome(
+        case_id, "t", "6.1", "consultEmploymentInfos", "MSG00007", outcome,
+        failures=list(failures), crash=crash,
+    )  # fmt: skip
 
 
-def _failed(case_id: str, text: str) -> str:
-    from xml.sax.saxutils import escape, quoteattr
-
-    title = quoteattr(text.splitlines()[0])
-    return (
-        f'<testcase name="{case_id}"><failure message={title}>{escape(text)}</failure></testcase>'
-    )
-
-
-def test_read_junit_tells_check_failures_from_crashes_and_errors(tmp_path: Path) -> None:
-    path = _junit(
-        tmp_path / JUNIT_FILE,
-        '<testcase name="ok"/>',
-        '<testcase name="skip"><skipped message="not triggerable"/></testcase>',
-        _failed("caught", _formatter_text(WRONG)),
-        _failed("crash", "Traceback (most recent call last):\n  KeyError: 'x'"),
-        '<testcase name="cases.x"><error message="collection failure">boom</error></testcase>',
-    )
+def test_read_outcomes_tells_check_failures_from_crashes_and_errors(tmp_path: Path) -> None:
+    for line in (
+        outcomes_file.record(_outcome("ok", PASSED)),
+        outcomes_file.record(_outcome("skip", NOT_TRIGGERABLE), reason="not triggerable"),
+        outcomes_file.record(_outcome("caught", FAILED, WRONG)),
+        outcomes_file.record(_outcome("crash", FAILED, crash="Traceback ...\n  KeyError: 'x'")),
+        outcomes_file.collection_error("cases/x.yaml", "collection failure"),
+    ):
+        outcomes_file.append(tmp_path, line)
     result = RunResult("d", tmp_path)
-    read_junit(path, result)
+    read_outcomes(tmp_path, result)
     assert result.passed == 1
     assert [f.case_id for f in result.failures] == ["caught"]
-    assert result.failures[0].title == (
-        "FAILED: Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007)"
-    )
+    assert result.failures[0].matches(SIGNATURE)
     assert result.problems == [
-        "crash: crashed: Traceback (most recent call last):",
-        "cases.x: error: collection failure",
+        "crash: crashed before its checks ran",
+        "cases/x.yaml: error: collection failure",
     ]
-    missing = RunResult("d", tmp_path)
-    read_junit(tmp_path / "absent.xml", missing)
-    assert missing.broken and "no absent.xml written" in missing.problems[0]
+    missing = RunResult("d", tmp_path / "absent")
+    read_outcomes(tmp_path / "absent", missing)
+    assert missing.broken and "no outcomes.jsonl written" in missing.problems[0]
 
 
 # ---- verdicts and exit code --------------------------------------------------------------------
@@ -118,10 +94,8 @@ def _run(
     return RunResult(name, Path("/r") / name, exit_code, 1.0, 10, list(failures), list(problems))
 
 
-CAUGHT_BY = CaseFailure(
-    "msg00007-canceled", "FAILED: TSS 6.1 MSG00007", entries(_formatter_text(WRONG))
-)
-UNRELATED = CaseFailure("echo", "FAILED: Echo", entries(_formatter_text(ECHOED)))
+CAUGHT_BY = CaseFailure("msg00007-canceled", "Return code MSG00007", _records(WRONG))
+UNRELATED = CaseFailure("echo", "Echo of legalContext", _records(ECHOED))
 CLEAN_RUN = _run(CLEAN, exit_code=0)
 
 
@@ -156,7 +130,7 @@ def test_exit_code_zero_only_when_clean_passes_and_every_defect_is_caught() -> N
     assert km.exit_code(_matrix(CLEAN_RUN, _run("b", problems=("x",)))) == 1
     failing_clean = _run(CLEAN, UNRELATED)
     assert km.exit_code(_matrix(failing_clean, caught)) == 1
-    assert km.clean_problems(failing_clean) == ["echo: FAILED: Echo"]
+    assert km.clean_problems(failing_clean) == ["echo: Echo of legalContext"]
     # Exit 1 without a failed case (e.g. a TSS code not exercised) is a failing clean run too.
     incomplete = _run(CLEAN, exit_code=1)
     assert km.exit_code(_matrix(incomplete, caught)) == 1
@@ -188,7 +162,7 @@ def test_matrix_files_and_terminal_lines(tmp_path: Path) -> None:
     assert "Received: NO_RESULT/MSG00005" in first["caught_by"][0]["evidence"]
     assert first["caught_by"][1] == {
         "case_id": "echo",
-        "title": "FAILED: Echo",
+        "title": "Echo of legalContext",
         "signature_matched": False,
         "evidence": None,
     }
@@ -208,27 +182,27 @@ def test_every_defect_has_a_signature() -> None:
         assert defect.failure_signature and all(defect.failure_signature), defect.name
 
 
-# Which defect proves each check can fail (issue 6: "together they cover every check"), and a
-# piece of the check's own failure title that the defect's signature requires.
+# Which defect proves each check can fail (issue 6: "together they cover every check"), and the
+# rule id (data/rules.yaml) the check reports that the defect's signature names.
 CHECK_PROVEN_BY = {
-    "check_transport": ("client_cert_optional", "Two-way TLS"),
-    "check_refused_certificate": ("any_client_ca_accepted", "the TLS handshake refused for"),
-    "check_soap11": ("soap12_content_type", "Content-Type"),
-    "check_http_status": ("business_with_http_500", "HTTP status of a business answer"),
-    "check_schema": ("unknown_element", "XSD validity"),
-    "check_known_code": ("status_code_mismatch", "not in the Business nor the Technique table"),
-    "check_business_row": ("status_description_mismatch", "Status description of"),
-    "check_expected_outcome": ("soap12_accepted", "SOAP fault reasonCode"),
-    "check_fault_shape": ("fault_detail_other_operation", "Fault detail"),
-    "check_operation": ("response_other_operation", "WSDL output of"),
-    "check_echo": ("echo_legal_context", "Echo of"),
-    "check_information_cbss": ("ticket_not_uuid", "informationCBSS"),
-    "check_ssin": ("replaced_not_followed", "ssin: the final NISS"),
-    "check_result_groups": ("result_dropped", "DATA_FOUND"),
-    "check_dates": ("date_month_13", "Incomplete date"),
-    "check_duplicate_records": ("duplicate_records", "each document once"),
-    "check_reasons_of_stay": ("reason_of_stay_7_digits", "an 8-digit CTMS code"),
-    "check_assertions": ("first_card_only", "Assertion "),
+    "check_transport": ("client_cert_optional", "tls.client-certificate-required"),
+    "check_refused_certificate": ("any_client_ca_accepted", "tls.untrusted-certificate-refused"),
+    "check_soap11": ("soap12_content_type", "http.content-type"),
+    "check_http_status": ("business_with_http_500", "http.answer-status"),
+    "check_schema": ("unknown_element", "schema.valid"),
+    "check_known_code": ("status_code_mismatch", "status.known-code"),
+    "check_business_row": ("status_description_mismatch", "status.description"),
+    "check_expected_outcome": ("soap12_accepted", "status.code"),
+    "check_fault_shape": ("fault_detail_other_operation", "fault.detail"),
+    "check_operation": ("response_other_operation", "operation.response"),
+    "check_echo": ("echo_legal_context", "echo.legalContext"),
+    "check_information_cbss": ("ticket_not_uuid", "cbss.ticket"),
+    "check_ssin": ("replaced_not_followed", "ssin.final"),
+    "check_result_groups": ("result_dropped", "result.present"),
+    "check_dates": ("date_month_13", "dates.form"),
+    "check_duplicate_records": ("duplicate_records", "records.duplicate"),
+    "check_reasons_of_stay": ("reason_of_stay_7_digits", "reasons.form"),
+    "check_assertions": ("first_card_only", "case.assertion"),
 }
 
 
@@ -241,9 +215,11 @@ def test_every_check_has_a_defect_whose_signature_names_it() -> None:
 
     checks = {check.__name__: check for check in all_checks()}
     assert set(CHECK_PROVEN_BY) == set(checks)
-    for name, (defect, fragment) in CHECK_PROVEN_BY.items():
-        assert fragment in inspect.getsource(checks[name]), name
-        assert any(fragment in part for part in DEFECTS[defect].failure_signature), name
+    for name, (defect, rule) in CHECK_PROVEN_BY.items():
+        source = inspect.getsource(inspect.getmodule(checks[name]))  # type: ignore[arg-type]
+        family = rule.split(".")[0]
+        assert f'"{rule}"' in source or f'f"{family}.{{' in source, name
+        assert DEFECTS[defect].failure_signature[0] == rule, name
 
 
 def test_every_code_of_both_tables_has_a_wrong_code_defect() -> None:
@@ -254,7 +230,7 @@ def test_every_code_of_both_tables_has_a_wrong_code_defect() -> None:
     named = {part for d in DEFECTS.values() for part in d.failure_signature}
     for code in tables.all_codes():
         section = "6.1" if tables.kind_of(code) == "business" else "6.2"
-        assert any(part.startswith(f"TSS {section} {code}") for part in named), code
+        assert any(part == f"TSS {section} {code}" for part in named), code
 
 
 def test_list_and_unknown_defect(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -291,7 +267,7 @@ def test_a_signature_the_failures_do_not_name_is_not_a_kill(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real = DEFECTS["canceled_as_unknown"]
-    wrong = type(real)(real.name, real.description, real.apply, ("Echo of criteria",))
+    wrong = type(real)(real.name, real.description, real.apply, ("echo.criteria",))
     monkeypatch.setitem(defects.DEFECTS, real.name, wrong)
     matrix = run_selfcheck(tmp_path, [real.name], progress=lambda line: None)
     (row,) = matrix.rows
@@ -325,7 +301,7 @@ def test_selfcheck_clean_reference_passes_and_every_defect_is_caught(tmp_path: P
             all(fragment in e for fragment in DEFECTS[defect["name"]].failure_signature)
             for e in evidence
         )
-        assert (tmp_path / SUBDIR / defect["name"] / JUNIT_FILE).is_file()
+        assert (tmp_path / SUBDIR / defect["name"] / outcomes_file.OUTCOMES_FILE).is_file()
     assert (tmp_path / km.MD_FILE).is_file() and (tmp_path / "coverage.json").is_file()
     assert f"{len(DEFECTS)}/{len(DEFECTS)} defects caught" in done.stdout
 
@@ -343,8 +319,8 @@ def test_run_selfcheck_orchestration_with_fake_runs(
         if name == CLEAN:
             return _run(CLEAN, exit_code=0)
         signature = DEFECTS[name].failure_signature
-        entry = "1. " + " ".join(signature)
-        return _run(name, CaseFailure("c", "FAILED: x", (entry,)))
+        record = {"rule": signature[0], "title": " ".join(signature[1:])}
+        return _run(name, CaseFailure("c", "x", (record,)))
 
     monkeypatch.setattr(selfcheck, "run_one", fake)
     (tmp_path / km.MD_FILE).write_text("stale", encoding="utf-8")

@@ -1,9 +1,8 @@
 """The verdict of each case of a finished run, read from its report folder (one function).
 
-:func:`case_verdicts` reads ``outcomes.jsonl`` (one JSON object per case, with the rule ids and
-authorities of its failures) when the run wrote one, else the Allure results every run writes
-(case id, code, status, the failure category): then rule ids are not known and are ``None``.
-Nothing here parses the rendered failure text beyond its first line, shown as a title.
+:func:`case_verdicts` reads ``outcomes.jsonl`` (``reports/outcomes_file.py``: one JSON object per
+case, with the rule ids and authorities of its failures and deviations). Nothing here reads
+rendered failure text.
 """
 
 from __future__ import annotations
@@ -13,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.reports.session import RESULTS_DIR
+from conformance.harness.outcome import DEVIATION, FAILED, NOT_TRIGGERABLE, PASSED
+from conformance.reports.outcomes_file import OUTCOMES_FILE
 
-OUTCOMES_FILE = "outcomes.jsonl"
-PASSED, FAILED, DEVIATION, NOT_TRIGGERABLE = "passed", "failed", "deviation", "not-triggerable"
-_ALLURE_STATUS = {"passed": PASSED, "failed": FAILED, "broken": FAILED, "skipped": NOT_TRIGGERABLE}
+__all__ = ["DEVIATION", "FAILED", "NOT_TRIGGERABLE", "OUTCOMES_FILE", "PASSED", "Verdict"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +32,8 @@ class Verdict:
 
 
 def case_verdicts(report_dir: Path) -> dict[str, Verdict]:
-    """Case id -> verdict, from ``outcomes.jsonl`` if the run wrote it, else Allure results."""
-    outcomes = report_dir / OUTCOMES_FILE
-    if outcomes.is_file():
-        return _from_outcomes(outcomes)
-    return _from_allure(report_dir / RESULTS_DIR)
+    """Case id -> verdict, from the run's ``outcomes.jsonl`` (FileNotFoundError without one)."""
+    return _from_outcomes(report_dir / OUTCOMES_FILE)
 
 
 def _failure(data: dict[str, Any]) -> dict[str, Any]:
@@ -62,33 +57,5 @@ def _from_outcomes(path: Path) -> dict[str, Verdict]:
             deviations=[_failure(f) for f in data.get("deviations", [])],
             reason=str(data.get("reason") or ""),
             duration_s=round(float(data.get("duration_s") or 0.0), 3),
-        )
-    return found
-
-
-def _from_allure(results: Path) -> dict[str, Verdict]:
-    found: dict[str, Verdict] = {}
-    for path in sorted(results.glob("*-result.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        labels = {label["name"]: label["value"] for label in data.get("labels", [])}
-        case_id = labels.get("case_id")
-        if not case_id:
-            continue
-        outcome = _ALLURE_STATUS.get(str(data.get("status")), FAILED)
-        message = str((data.get("statusDetails") or {}).get("message") or "").strip()
-        first = message.splitlines()[0].removeprefix("Failed: ") if message else ""
-        failures = []
-        if outcome == FAILED:
-            category = labels.get("failure_category", "")
-            failures = [{"rule": None, "authority": None, "title": first, "category": category}]
-        found[case_id] = Verdict(
-            case_id=case_id,
-            title=str(data.get("name", "")).removeprefix(f"{case_id}: "),
-            operation=labels.get("feature", ""),
-            code=labels.get("story", ""),
-            outcome=outcome,
-            failures=failures,
-            reason=first if outcome == NOT_TRIGGERABLE else "",
-            duration_s=round((int(data.get("stop", 0)) - int(data.get("start", 0))) / 1000, 3),
         )
     return found

@@ -110,6 +110,8 @@ def pytest_arguments(args: argparse.Namespace, ini_file: Path) -> list[str]:
         "--report-dir",
         str(report_dir),
         f"--junitxml={report_dir / JUNIT_FILE}",
+        "-o",
+        "junit_logging=system-out",  # a deviation's text: the <system-out> of a passed testcase
         f"--alluredir={report_dir / RESULTS_DIR}",
         "--no-code-summary",  # printed below, last
     ]

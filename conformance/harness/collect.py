@@ -10,6 +10,7 @@ Only public pytest API is used (no ``_pytest.*``), and an item holds nothing but
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ import pytest
 from conformance import contract, roles, tables
 from conformance.harness import execute, runtime
 from conformance.harness.cases import RAW, Case, CaseFileError, load_file
-from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.failures import junit_line, outcome_text
+from conformance.harness.outcome import DEVIATION, FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
 from conformance.harness.triggerable import not_triggerable_reason
 
 CASES_FOLDER = "cases"
@@ -103,8 +105,16 @@ class CaseItem(pytest.Item):
             pytest.skip(f"{self.case.code or 'case'} not triggerable in this environment: {reason}")
         if self.outcome.outcome == NOT_RUN:
             pytest.skip(shared.budget.reason())
+        for failure in self.outcome.failures:  # JUnit <properties>: the authority of each one
+            self.user_properties.append(("failure", junit_line(failure)))
         if self.outcome.outcome == FAILED:
-            pytest.fail(self.outcome.failure_text, pytrace=False)
+            pytest.fail(outcome_text(self.outcome), pytrace=False)
+        if self.outcome.outcome == DEVIATION:
+            # A passed testcase: CI tools paint failures red and break the build, and a deviation
+            # is not a failure; its properties and output say what the endpoint did instead.
+            for deviation in self.outcome.deviations:
+                self.user_properties.append(("deviation", junit_line(deviation)))
+            sys.stdout.write(outcome_text(self.outcome))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         # The formatter's text is the whole message: no "Failed:" prefix, no traceback.

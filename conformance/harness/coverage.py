@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from conformance import tables
-from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, PASSED
+from conformance.harness.outcome import DEVIATION, FAILED, NOT_RUN, NOT_TRIGGERABLE, PASSED
 
 COVERAGE_FILE = "coverage.json"
 
@@ -25,8 +25,11 @@ class CoverageRow:
     kind: str  # "business" | "technical"
     description: str
     cases: list[str] = field(default_factory=list)
-    outcome: str = NOT_RUN
+    outcome: str = NOT_RUN  # DEVIATION: exercised only by cases that deviated from a decision
     reason: str | None = None
+    # Where the expected code comes from: its TSS row, plus the decisions some cases rest on.
+    authority: dict[str, str] = field(default_factory=dict)
+    decisions: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         row = asdict(self)
@@ -41,8 +44,9 @@ class CaseResult:
 
     case_id: str
     code: str | None
-    outcome: str  # PASSED | FAILED | NOT_RUN | NOT_TRIGGERABLE
+    outcome: str  # PASSED | FAILED | DEVIATION | NOT_RUN | NOT_TRIGGERABLE
     reason: str = ""
+    decision: str = ""  # the decision the case's expected code rests on, if any
 
 
 def rows(results: Iterable[CaseResult], not_triggerable: Mapping[str, str]) -> list[CoverageRow]:
@@ -57,10 +61,14 @@ def rows(results: Iterable[CaseResult], not_triggerable: Mapping[str, str]) -> l
         got = by_code.get(code, [])
         outcomes = {r.outcome for r in got}
         coverage = CoverageRow(code, kind, row.description, sorted({r.case_id for r in got}))
+        coverage.authority = {"kind": "TSS", "ref": f"{row.section} {code}"}
+        coverage.decisions = sorted({r.decision for r in got if r.decision})
         if FAILED in outcomes:
             coverage.outcome = FAILED
         elif PASSED in outcomes:
             coverage.outcome = PASSED
+        elif DEVIATION in outcomes:
+            coverage.outcome = DEVIATION
         elif code in not_triggerable:
             coverage.outcome, coverage.reason = NOT_TRIGGERABLE, not_triggerable[code]
         elif NOT_TRIGGERABLE in outcomes:

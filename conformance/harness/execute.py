@@ -1,19 +1,29 @@
 """Running one case: its attempt(s), then the :class:`CaseOutcome` the reports read.
 
 A plain case makes one attempt (``harness/attempt.py``); a case with ``given:`` runs as a
-Hypothesis property (``harness/properties.py``). Failure text always comes from the one
-formatter (``harness/failures.py``), so the terminal and the reports say the same thing.
+Hypothesis property (``harness/properties.py``). The outcome carries the failures as data;
+the one formatter (``harness/failures.py``) renders them at the edges, so the terminal and the
+reports say the same thing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from conformance.harness.attempt import attempt, fixed_draw
 from conformance.harness.cases import Case
 from conformance.harness.checks import CheckFailure
-from conformance.harness.failures import format_failure, reproduction
-from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, PASSED, CaseOutcome
+from conformance.harness.environment import Environment
+from conformance.harness.failures import reproduction
+from conformance.harness.outcome import (
+    DEVIATION,
+    FAILED,
+    NOT_RUN,
+    NOT_TRIGGERABLE,
+    PASSED,
+    CaseOutcome,
+)
 from conformance.harness.properties import BudgetSpent, run_property
 from conformance.harness.runtime import Runtime
 from conformance.harness.triggerable import not_triggerable_reason
@@ -29,6 +39,7 @@ def blank_outcome(case: Case) -> CaseOutcome:
         code=case.code or "",
         outcome=PASSED,
         client_role=case.client,
+        decision=case.decision,
         sla_sample=case.sla_sample,
     )
 
@@ -57,25 +68,27 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
     samples = runtime.samples.take()  # every example of a generated case, not only the last
     outcome.sla_samples = samples if case.sla_sample else []
     outcome.client_role = made.client.role  # a generated case may have drawn another client
-    outcome.warnings = [_warning_line(w) for w in made.warnings]
+    outcome.warnings = list(made.warnings)
     outcome.reproduce = reproduction(
         made.exchange,
         made.client,
         seed=outcome.hypothesis_seed,
         ca_bundle=runtime.environment.ca_bundle,
     )
-    if made.failures:
+    outcome.failures, outcome.deviations = split_deviations(made.failures, runtime.environment)
+    if outcome.failures:
         outcome.outcome = FAILED
-        outcome.failure_category = made.failures[0].category
-        outcome.failure_text = format_failure(
-            made.exchange,
-            [*made.failures, *made.warnings],
-            client=made.client,
-            seed=outcome.hypothesis_seed,
-            ca_bundle=runtime.environment.ca_bundle,
-        )
+    elif outcome.deviations:
+        outcome.outcome = DEVIATION
     return outcome
 
 
-def _warning_line(warning: CheckFailure) -> str:
-    return f"{warning.title}: expected {warning.expected}; received {warning.received}"
+def split_deviations(
+    failures: Sequence[CheckFailure], environment: Environment
+) -> tuple[list[CheckFailure], list[CheckFailure]]:
+    """(failures, deviations): a broken decision the environment does not enforce is a
+    deviation; everything else (every TSS, standard or contract rule) is a failure."""
+    deviations = [
+        f for f in failures if f.is_decision and not environment.enforces(f.authority.ref)
+    ]
+    return [f for f in failures if f not in deviations], deviations

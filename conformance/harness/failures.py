@@ -20,6 +20,7 @@ from lxml import etree
 from conformance.exchange import Exchange
 from conformance.harness.checks import CheckFailure
 from conformance.harness.environment import ClientProfile
+from conformance.harness.outcome import CaseOutcome
 from conformance.xmlsafe import UntrustedXMLError, parse_untrusted
 
 RESPONSE_LINES = 40
@@ -39,22 +40,80 @@ def format_failure(
 
     ``ca_bundle`` is the environment's CA file, for curl's ``--cacert``.
     """
-    errors = [f for f in failures if not f.warning]
-    warnings = [f for f in failures if f.warning]
-    head = errors[0] if errors else (warnings[0] if warnings else None)
-    lines = [_title(head, len(errors))]
-    for number, failure in enumerate(errors, 1):
-        lines += _entry(number, failure)
-    if warnings:
-        lines.append("Warnings:")
-        for number, failure in enumerate(warnings, 1):
-            lines += _entry(number, failure)
+    reproduce = reproduction(exchange, client, seed=seed, body_file=body_file, ca_bundle=ca_bundle)
+    return render(exchange, failures, reproduce)
+
+
+def outcome_text(outcome: CaseOutcome) -> str:
+    """The text of a case that failed or deviated, from its data: what pytest prints."""
+    if outcome.crash:
+        return outcome.crash
+    if not outcome.exchanges:
+        return "\n".join(problem_lines(outcome.failures, outcome.deviations)) + "\n"
+    return render(
+        outcome.exchanges[-1],
+        [*outcome.failures, *outcome.warnings],
+        outcome.reproduce,
+        outcome.deviations,
+    )
+
+
+def junit_line(failure: CheckFailure) -> str:
+    """One failure on one line, authority first: a JUnit property or a summary line."""
+    return (
+        f"{failure.authority} (rule {failure.rule}): {failure.title}; "
+        f"expected {failure.expected}; received {failure.received}"
+    )
+
+
+def deviation_lines(outcomes: Sequence[CaseOutcome]) -> list[str]:
+    """The run's deviations, apart from its failures: per case, each decision id and what the
+    endpoint did instead (what QA asks BCSS about; docs/decisions.md says why we decided)."""
+    lines = [f"{len(outcomes)} case(s) broke only our decisions (see docs/decisions.md):"]
+    for outcome in outcomes:
+        for deviation in outcome.deviations:
+            lines.append(
+                f"  {outcome.case_id}: decision {deviation.authority.ref}: expected "
+                f"{deviation.expected}; the endpoint did: {deviation.received}"
+            )
+    return lines
+
+
+def render(
+    exchange: Exchange,
+    failures: Sequence[CheckFailure],
+    reproduce: str,
+    deviations: Sequence[CheckFailure] = (),
+) -> str:
+    lines = problem_lines(failures, deviations)
     lines.append(_response_heading(exchange))
     lines += [_INDENT + line for line in trimmed_response(exchange)]
-    lines.append(
-        reproduction(exchange, client, seed=seed, body_file=body_file, ca_bundle=ca_bundle)
-    )
+    if reproduce:
+        lines.append(reproduce)
     return "\n".join(lines) + "\n"
+
+
+def problem_lines(
+    failures: Sequence[CheckFailure], deviations: Sequence[CheckFailure] = ()
+) -> list[str]:
+    """The title and the numbered entries (Expected/Received), then the deviations and the
+    warnings: what a service desk reads, without the response or the reproduction."""
+    errors = [f for f in failures if not f.warning]
+    warnings = [f for f in failures if f.warning]
+    if errors:
+        lines = [_title(errors[0], len(errors))]
+    elif deviations:
+        lines = [_title(deviations[0], len(deviations), kind="DEVIATION")]
+    else:
+        lines = [_title(warnings[0] if warnings else None, 0)]
+    for number, failure in enumerate(errors, 1):
+        lines += _entry(number, failure)
+    for heading, group in (("Deviations (our decisions):", deviations), ("Warnings:", warnings)):
+        if group:
+            lines.append(heading)
+            for number, failure in enumerate(group, 1):
+                lines += _entry(number, failure)
+    return lines
 
 
 def reproduction(
@@ -123,11 +182,11 @@ def trimmed_response(exchange: Exchange, max_lines: int = RESPONSE_LINES) -> lis
     return lines
 
 
-def _title(head: CheckFailure | None, count: int) -> str:
+def _title(head: CheckFailure | None, count: int, kind: str = "") -> str:
     if head is None:
         return "FAILED: no check failed, but the case did not pass"
     more = f" (+{count - 1} more)" if count > 1 else ""
-    kind = "WARNING" if head.warning else "FAILED"
+    kind = kind or ("WARNING" if head.warning else "FAILED")
     return f"{kind}: {head.title} [{head.category}] ({head.authority}){more}"
 
 

@@ -24,11 +24,12 @@ from conformance.contract import Contract, ContractError, load_contract
 from conformance.harness import collect, coverage, execute, preflight, runtime, wire
 from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.environment.summary import environment_summary
-from conformance.harness.outcome import FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.failures import deviation_lines
+from conformance.harness.outcome import DEVIATION, FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
 from conformance.hypothesis_profiles import ENV_VAR
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.plugin import DEFAULT_ENV
-from conformance.reports import live
+from conformance.reports import live, outcomes_file
 from conformance.reports.masking import Masker
 from conformance.reports.session import ReportDirError, ReportSession
 from conformance.sla import files as sla_files
@@ -114,7 +115,7 @@ def pytest_runtest_makereport(
     if outcome is None or (report.failed and outcome.outcome != FAILED):
         # The case crashed before an outcome (e.g. a request that cannot be built).
         outcome = execute.blank_outcome(item.case)
-        outcome.outcome, outcome.failure_text = FAILED, str(report.longrepr)
+        outcome.outcome, outcome.crash = FAILED, str(report.longrepr)
     summary = environment_summary(runtime.runtime_for(item.config).environment)
     masking = item.config.getoption("conformance_mask_ssin")
     # Scrubbed here already, not only by the controller's final pass: a run killed outright
@@ -151,6 +152,7 @@ class _Controller:
         self.sla: SlaReport | None = None
         self.preflight = False  # cases will run: check the endpoint first
         self.stopped = False  # a case was not run: --max-time was reached
+        self.deviations: list[CaseOutcome] = []  # cases whose only broken rules are decisions
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
     def pytest_sessionstart(self) -> None:
@@ -171,6 +173,7 @@ class _Controller:
 
     def clear_bundles(self) -> None:
         ReportSession.folder_only(self.report_dir).clear_bundles()
+        outcomes_file.clear(self.report_dir)
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if not self.config.option.collectonly and any(
@@ -189,19 +192,28 @@ class _Controller:
             reason = str(report.longrepr[2]).removeprefix("Skipped: ")  # the skip message
         self.stopped = self.stopped or outcome.outcome == NOT_RUN
         self.results.append(
-            coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
+            coverage.CaseResult(
+                outcome.case_id, outcome.code or None, outcome.outcome, reason, outcome.decision
+            )
         )
+        if outcome.outcome == DEVIATION:
+            self.deviations.append(outcome)
         self.sla_samples += outcome.sla_samples
         if not outcome.sla_sample and outcome.exchanges:
             self.sla_excluded.append(outcome.case_id)
         if self.reports is None:
             self.reports = self._report_session()
         self.reports.case_finished(outcome)
+        outcomes_file.append(self.report_dir, outcomes_file.record(outcome, reason=reason))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         # Only this plugin collects YAML; under xdist the controller sees refused files only.
         if report.nodeid.split("::")[0].endswith(collect.SUFFIXES):
             self.saw_case_files = True
+            if report.failed:  # a refused case file: its cases never ran, and the run says so
+                reason = str(report.longrepr).strip().splitlines()
+                line = outcomes_file.collection_error(report.nodeid, reason[-1] if reason else "")
+                outcomes_file.append(self.report_dir, line)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.config.option.collectonly or not (self.environment or self.saw_case_files):
@@ -232,6 +244,10 @@ class _Controller:
         if skipped:  # printed by conformance run too: it asks for no code summary only
             terminalreporter.section("not triggerable here")
             for line in skipped:
+                terminalreporter.write_line(line)
+        if self.deviations:  # printed by conformance run too, so QA can ask BCSS about each
+            terminalreporter.section("deviations from our decisions (not failures)")
+            for line in deviation_lines(self.deviations):
                 terminalreporter.write_line(line)
         if self.config.getoption("conformance_no_summary"):
             return

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import CheckFailure
 from conformance.harness.outcome import CaseOutcome
 from conformance.sla.samples import Sample
 
@@ -24,4 +25,14 @@ def outcome_from_wire(data: Mapping[str, Any]) -> CaseOutcome:
         ex = dict(raw)
         request = OutgoingRequest(**ex.pop("request"))
         exchanges.append(Exchange(request=request, **ex))
+    for key in ("failures", "warnings", "deviations"):
+        fields[key] = [failure_from_data(f) for f in fields.get(key, ())]
     return CaseOutcome(exchanges=exchanges, **fields)
+
+
+def failure_from_data(data: Mapping[str, Any]) -> CheckFailure:
+    """A :class:`CheckFailure` from ``dataclasses.asdict`` of one (its rule is checked again)."""
+    known = {f.name for f in dataclasses.fields(CheckFailure)}
+    kept = {key: value for key, value in data.items() if key in known}
+    kept["details"] = tuple(kept.get("details") or ())
+    return CheckFailure(**kept)

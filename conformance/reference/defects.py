@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from conformance.harness import rules
 from conformance.reference import mutators
 from conformance.reference.policy import FAITHFUL, Mutator, Policy
 
@@ -23,9 +24,13 @@ class Defect:
     description: str
     apply: Callable[[Policy], Policy]
     # What a harness failure must say for this defect to count as caught for the right reason
-    # (``conformance selfcheck``): fragments that all appear in one failure entry (title,
-    # Expected/Received, details) of at least one failed case. Names the TSS row or rule broken.
+    # (``conformance selfcheck``): the rule id broken (data/rules.yaml), then fragments that
+    # all appear in that failure (title, authority, Expected, Received) of one failed case.
     failure_signature: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.failure_signature:
+            rules.rule(self.failure_signature[0])  # a signature names a known rule id first
 
 
 def _flags(**changes: object) -> Callable[[Policy], Policy]:
@@ -49,230 +54,237 @@ _ALL = (
         "bis_accepted",
         "BIS numbers are not refused (REG00004 never sent)",
         _flags(refuse_bis=False),
-        failure_signature=("TSS 6.1 REG00004", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 REG00004"),
     ),
     Defect(
         "checksum_not_checked",
         "NISS check digits are not verified (MSG00011 never sent for a bad checksum)",
         _flags(check_checksum=False),
-        failure_signature=("TSS 6.1 MSG00011", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00011"),
     ),
     Defect(
         "integration_skipped",
         "the integration control is skipped (no MSG00012)",
         _flags(check_integration=False),
-        failure_signature=("TSS 6.1 MSG00012", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00012"),
     ),
     Defect(
         "legal_context_not_checked",
         "any legal context is accepted (no MSG00013)",
         _flags(check_legal_context=False),
-        failure_signature=("TSS 6.1 MSG00013", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00013"),
     ),
     Defect(
         "canceled_as_unknown",
         "a canceled NISS is answered MSG00005 instead of MSG00007",
         _substitute("MSG00007", "MSG00005"),
-        failure_signature=("TSS 6.1 MSG00007", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00007"),
     ),
     Defect(
         "status_value_mismatch",
         "status/value does not match status/code",
         _mutate(mutators.status_value),
-        failure_signature=("TSS 6.1 MSG00000", "Expected: status/value"),
+        failure_signature=("status.value", "TSS 6.1 MSG00000", "Expected: status/value"),
     ),
     Defect(
         "status_code_mismatch",
         "status/code is not the TSS code of the outcome",
         _mutate(mutators.status_code),
-        failure_signature=("not in the Business nor the Technique table", "TSS 6.1 / 6.2"),
+        failure_signature=("status.known-code", "not in the Business nor the Technique table"),
     ),
     Defect(
         "refusal_with_technical_code_in_band",
         "a NO_RESULT status carries a TSS 6.2 code instead of a TSS 6.1 one",
         _mutate(mutators.refusal_in_band_with_technical_code),
-        failure_signature=("a technical code is a SOAP fault",),
+        failure_signature=("status.technical-as-fault", "a technical code is a SOAP fault"),
     ),
     Defect(
         "fault_with_business_code",
         "SOAP faults carry a TSS 6.1 (business) reasonCode",
         _mutate(mutators.fault_with_business_code),
-        failure_signature=("a business code is an in-band status",),
+        failure_signature=("fault.business-in-band", "a business code is an in-band status"),
     ),
     Defect(
         "status_description_mismatch",
         "status/description is another code's text",
         _mutate(mutators.status_description),
-        failure_signature=("Status description of", "TSS 6.1"),
+        failure_signature=("status.description", "TSS 6.1"),
     ),
     Defect(
         "echo_information_customer",
         "informationCustomer is not echoed exactly (ticket)",
         _mutate(mutators.echo_customer),
-        failure_signature=("Echo of informationCustomer",),
+        failure_signature=("echo.informationCustomer",),
     ),
     Defect(
         "echo_legal_context",
         "legalContext is not echoed exactly",
         _mutate(mutators.echo_legal_context),
-        failure_signature=("Echo of legalContext",),
+        failure_signature=("echo.legalContext",),
     ),
     Defect(
         "echo_criteria",
         "criteria is not echoed exactly",
         _mutate(mutators.echo_criteria),
-        failure_signature=("Echo of criteria",),
+        failure_signature=("echo.criteria",),
     ),
     Defect(
         "ticket_not_uuid",
         "informationCBSS/ticketCBSS is not a UUID",
         _mutate(mutators.ticket_not_uuid),
-        failure_signature=("informationCBSS: ticketCBSS", "a UUID 8-4-4-4-12"),
+        failure_signature=("cbss.ticket", "a UUID 8-4-4-4-12"),
     ),
     Defect(
         "timestamps_reversed",
         "timestampReceive is after timestampReply",
         _mutate(mutators.timestamps_reversed),
-        failure_signature=("informationCBSS", "timestampReceive <= timestampReply"),
+        failure_signature=("cbss.timestamp-order", "timestampReceive <= timestampReply"),
     ),
     Defect(
         "fault_with_http_200",
         "SOAP faults are sent with HTTP 200 instead of 500",
         _flags(fault_http_status=200),
-        failure_signature=("HTTP status of a SOAP fault", "Expected: HTTP 500"),
+        failure_signature=("fault.http-status", "Expected: HTTP 500"),
     ),
     Defect(
         "business_with_http_500",
         "business answers (status) are sent with HTTP 500 instead of 200",
         _flags(business_http_status=500),
-        failure_signature=("HTTP status of a business answer", "Expected: HTTP 200"),
+        failure_signature=("http.answer-status", "Expected: HTTP 200"),
     ),
     Defect(
         "soap12_content_type",
         "answers are served as application/soap+xml (SOAP 1.2), not text/xml",
         _flags(content_type="application/soap+xml; charset=utf-8"),
-        failure_signature=("Content-Type", "SOAP 1.1 §6.1.1", "Expected: text/xml"),
+        failure_signature=("http.content-type", "SOAP 1.1 §6.1.1", "Expected: text/xml"),
     ),
     Defect(
         "faultcode_swapped",
         "faultcode is Server where the TSS says Client, and vice versa",
         _flags(swap_faultcode=True),
-        failure_signature=("Faultcode of", "TSS 6.2"),
+        failure_signature=("fault.faultcode", "TSS 6.2"),
     ),
     Defect(
         "soap12_accepted",
         "SOAP 1.2 envelopes and application/soap+xml are processed",
         _flags(check_soap_version=False),
-        failure_signature=("TSS 6.2 MSG00053", "Expected: SOAP fault reasonCode MSG00053"),
+        failure_signature=(
+            "status.code",
+            "TSS 6.2 MSG00053",
+            "Expected: SOAP fault reasonCode MSG00053",
+        ),
     ),
     Defect(
         "soap_action_ignored",
         "a missing or unknown SOAPAction is accepted (no MSG00051)",
         _flags(check_soap_action=False),
-        failure_signature=("TSS 6.2 MSG00051",),
+        failure_signature=("status.code", "TSS 6.2 MSG00051"),
     ),
     Defect(
         "wrong_path_accepted",
         "any URL path is served (no MSG00052)",
         _flags(check_path=False),
-        failure_signature=("TSS 6.2 MSG00052",),
+        failure_signature=("status.code", "TSS 6.2 MSG00052"),
     ),
     Defect(
         "data_groups_ignored",
         "both employment groups are returned whatever was asked",
         _flags(honour_data_groups=False),
-        failure_signature=("only the requested data groups",),
+        failure_signature=("result.groups",),
     ),
     Defect(
         "replaced_not_followed",
         "a replaced NISS is answered for itself, not the final NISS",
         _flags(follow_replaced=False),
-        failure_signature=("ssin: the final NISS",),
+        failure_signature=("ssin.final",),
     ),
     Defect(
         "replaced_without_indication",
         "a replaced NISS is followed but status/information replacedSsin is missing",
         _flags(indicate_replaced=False),
-        failure_signature=("replacedSsin", "decision replaced-indication"),
+        failure_signature=("ssin.replaced-indication", "decision replaced-indication"),
     ),
     Defect(
         "date_month_13",
         "an incomplete date in the result has month 13 (still 10 characters)",
         _mutate(mutators.month_13),
-        failure_signature=("Incomplete date", "month 13"),
+        failure_signature=("dates.form", "month 13"),
     ),
     Defect(
         "unknown_element",
         "the response root ends with an element the XSD does not know",
         _mutate(mutators.unknown_element),
-        failure_signature=("XSD validity", "'processingNode'"),
+        failure_signature=("schema.valid", "'processingNode'"),
     ),
     Defect(
         "wrong_element_order",
         "legalContext comes before informationCBSS",
         _mutate(mutators.wrong_order),
-        failure_signature=("XSD validity", "'legalContext'", "'informationCBSS' expected"),
+        failure_signature=("schema.valid", "'legalContext'", "'informationCBSS' expected"),
     ),
     Defect(
         "root_unqualified",
         "the payload root element has no namespace",
         _mutate(mutators.root_unqualified),
-        failure_signature=("XSD validity", "global element of", "Received: consult"),
+        failure_signature=("schema.element", "global element of", "Received: consult"),
     ),
     Defect(
         "root_wrong_namespace",
         "the payload root element is in the v2 namespace",
         _mutate(mutators.root_wrong_namespace),
-        failure_signature=("XSD validity", "global element of", "ForeignerSituation/v2}"),
+        failure_signature=("schema.element", "global element of", "ForeignerSituation/v2}"),
     ),
     Defect(
         "result_dropped",
         "a DATA_FOUND answer carries no result",
         _mutate(mutators.result_dropped),
-        failure_signature=("result present with DATA_FOUND", "Received: result absent"),
+        failure_signature=("result.present", "Received: result absent"),
     ),
     Defect(
         "response_other_operation",
         "the business answer is the other operation's response element",
         _mutate(mutators.other_operation("Response")),
-        failure_signature=("WSDL output of",),
+        failure_signature=("operation.response",),
     ),
     Defect(
         "fault_detail_other_operation",
         "a fault's detail holds the other operation's fault element",
         _mutate(mutators.other_operation("Fault")),
-        failure_signature=("Fault detail", "Expected: detail/"),
+        failure_signature=("fault.detail", "Expected: detail/"),
     ),
     Defect(
         "first_card_only",
         "of several employment cards only the first is returned",
         _mutate(mutators.first_card_only),
-        failure_signature=("Assertion count on result/employmentCards/employmentCard",),
+        failure_signature=(
+            "case.assertion",
+            "Assertion count on result/employmentCards/employmentCard",
+        ),
     ),
     Defect(
         "duplicate_records",
         "every employment card and work permit is listed twice (same number, same dates)",
         _mutate(mutators.duplicate_records),
-        failure_signature=("each document once", "decision duplicate-records"),
+        failure_signature=("records.duplicate", "decision duplicate-records"),
     ),
     Defect(
         "reason_of_stay_7_digits",
         "reason-of-stay codes lose their last digit (7 digits, not the 8-digit CTMS code)",
         _mutate(mutators.reason_of_stay_7_digits),
-        failure_signature=("Reason of stay", "an 8-digit CTMS code"),
+        failure_signature=("reasons.form", "an 8-digit CTMS code"),
     ),
     Defect(
         "client_cert_optional",
         "two-way TLS lets a client without certificate in",
         _flags(require_client_cert=False),
-        failure_signature=("Two-way TLS",),
+        failure_signature=("tls.client-certificate-required",),
     ),
     Defect(
         "any_client_ca_accepted",
         "two-way TLS accepts a client certificate from any CA, self-signed ones too",
         _flags(check_client_issuer=False),
         failure_signature=(
-            "Two-way TLS",
+            "tls.untrusted-certificate-refused",
             "the TLS handshake refused for",
             "a certificate from an unknown CA",
         ),
@@ -282,7 +294,7 @@ _ALL = (
         "two-way TLS accepts an expired or not yet valid client certificate",
         _flags(check_client_dates=False),
         failure_signature=(
-            "Two-way TLS",
+            "tls.untrusted-certificate-refused",
             "the TLS handshake refused for",
             "an expired certificate from the service's own CA",
         ),
@@ -292,7 +304,7 @@ _ALL = (
         "two-way TLS accepts a client certificate without clientAuth extended key usage",
         _flags(check_client_usage=False),
         failure_signature=(
-            "Two-way TLS",
+            "tls.untrusted-certificate-refused",
             "the TLS handshake refused for",
             "without clientAuth usage from the service's own CA",
         ),
@@ -301,49 +313,49 @@ _ALL = (
         "supplier_failure_as_internal",
         "a failing supplier is reported MSG00003, not MSG00002",
         _substitute("MSG00002", "MSG00003"),
-        failure_signature=("TSS 6.2 MSG00002", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.2 MSG00002"),
     ),
     Defect(
         "internal_error_as_supplier",
         "an internal error is reported MSG00002 (supplier), not MSG00003",
         _substitute("MSG00003", "MSG00002"),
-        failure_signature=("TSS 6.2 MSG00003", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.2 MSG00003"),
     ),
     Defect(
         "identity_mismatch_as_not_allowed",
         "a certificate that is not the customerIdentification's gets MSG00013, not MSG00014",
         _substitute("MSG00014", "MSG00013"),
-        failure_signature=("TSS 6.1 MSG00014", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00014"),
     ),
     Defect(
         "group_refusal_as_not_allowed",
         "a data group the client may not see gets MSG00013, not REG00101",
         _substitute("REG00101", "MSG00013"),
-        failure_signature=("TSS 6.1 REG00101", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 REG00101"),
     ),
     Defect(
         "no_data_as_unknown",
         "a known NISS without data is answered MSG00005 (unknown), not MSG00100",
         _substitute("MSG00100", "MSG00005"),
-        failure_signature=("TSS 6.1 MSG00100", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00100"),
     ),
     Defect(
         "invalid_request_as_internal",
         "a malformed or XSD-invalid request is answered MSG00003 (internal error), not MSG00004",
         _substitute("MSG00004", "MSG00003"),
-        failure_signature=("TSS 6.2 MSG00004", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.2 MSG00004"),
     ),
     Defect(
         "aaa_refusal_as_internal",
         "an organisation without right to the service gets MSG00003, not MSG00015",
         _substitute("MSG00015", "MSG00003"),
-        failure_signature=("TSS 6.2 MSG00015", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.2 MSG00015"),
     ),
     Defect(
         "unknown_as_no_data",
         "an unknown NISS is answered MSG00100 (no data) instead of MSG00005",
         _substitute("MSG00005", "MSG00100"),
-        failure_signature=("TSS 6.1 MSG00005", "[wrong return code]"),
+        failure_signature=("status.code", "TSS 6.1 MSG00005"),
     ),
 )
 

@@ -22,6 +22,7 @@ from lxml import etree
 
 from conformance import soap
 from conformance.exchange import Exchange
+from conformance.harness.failures import problem_lines
 from conformance.harness.outcome import CaseOutcome
 from conformance.reports.masking import Masker, clean_bytes
 from conformance.xmlsafe import UntrustedXMLError, parse_untrusted
@@ -145,16 +146,14 @@ def _header(headers: dict[str, str], name: str) -> str:
     return next((v for k, v in headers.items() if k.lower() == name.lower()), "")
 
 
-def _problem_lines(failure_text: str) -> list[str]:
-    # The one formatter's text up to its "Response" heading: the title, each failure with its
-    # Expected/Received lines, the warnings. The response is attached as a file, and the
-    # "Reproduce with:" block (local paths, commands) is not for the service desk.
-    kept = []
-    for line in failure_text.splitlines():
-        if line.startswith(("Response", "Reproduce with:")):
-            break
-        kept.append(f"  {line}")
-    return kept or ["  (no failure text recorded)"]
+def _problem_lines(outcome: CaseOutcome) -> list[str]:
+    # The one formatter's lines from the outcome's data: the title, each failure with its
+    # authority and Expected/Received lines, the deviations, the warnings. The response is
+    # attached as a file, and the "Reproduce with:" block (local paths) is not for the desk.
+    if outcome.crash:
+        return ["  (the case crashed before its checks ran: see junit.xml)"]
+    lines = problem_lines([*outcome.failures, *outcome.warnings], outcome.deviations)
+    return [f"  {line}" for line in lines]
 
 
 def _readme(
@@ -190,7 +189,7 @@ def _readme(
         "",
         *message_lines,
         "What we expected and what we received:",
-        *_problem_lines(outcome.failure_text),
+        *_problem_lines(outcome),
         "",
         f"Test case: {outcome.case_id} - {outcome.title}",
         "",

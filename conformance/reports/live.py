@@ -8,21 +8,18 @@ below reach no listener, and :func:`attach_outcome` returns before building any 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import allure
 import allure_commons
 
-from conformance.harness.outcome import NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.failures import deviation_lines
+from conformance.harness.outcome import DEVIATION, NOT_TRIGGERABLE, CaseOutcome
 from conformance.reports.bundle import is_xml
 from conformance.reports.masking import Masker, clean_bytes
 
 EPIC = "ForeignerSituationService v1"
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
-# The formatter's reproduction block starts with this line (STYLE.md "Failures a person can
-# act on").
-_REPRODUCE = re.compile(r"^Reproduce with:.*", re.MULTILINE | re.DOTALL)
 
 
 def allure_active() -> bool:
@@ -58,10 +55,7 @@ def annotate_case(
 def reproduction_text(outcome: CaseOutcome) -> str:
     """The formatter's "Reproduce with:" block (curl + seed), passed cases included; "" when
     the case sent nothing."""
-    if outcome.reproduce:
-        return outcome.reproduce.strip()
-    match = _REPRODUCE.search(outcome.failure_text)
-    return match.group(0).strip() if match else ""
+    return outcome.reproduce.strip()
 
 
 def attach_outcome(
@@ -114,5 +108,16 @@ def attach_outcome(
     category = outcome.failure_category
     if outcome.outcome == NOT_TRIGGERABLE:
         category = "not-triggerable"
+    if outcome.outcome == DEVIATION:
+        category = "deviation"
     if category:
         allure.dynamic.label("failure_category", category)
+    # Each broken rule with its authority, e.g. "status.code: TSS 6.1 MSG00005".
+    for failure in (*outcome.failures, *outcome.deviations):
+        allure.dynamic.label("authority", f"{failure.rule}: {failure.authority}")
+    if outcome.deviations:
+        allure.attach(
+            clean_bytes("\n".join(deviation_lines([outcome])).encode(), mask, secrets),
+            name="deviations",
+            attachment_type=text,
+        )

@@ -9,6 +9,8 @@ Layout of ``report_dir`` (issue 5)::
     sla.json, sla.md,        the TSS 7 SLA of the run (conformance/sla/); sla-history.jsonl
     sla.png, sla-trend.png   keeps one line per run and is never cleared
     coverage.md              the same, as a table a person reads
+    outcomes.jsonl           one JSON line per case: outcome, failures, deviations, warnings
+                             with their rule ids and authorities (reports/outcomes_file.py)
     bundles/<case-id>/       one service-desk bundle per failed case (TSS §8)
 
 The plugin calls :meth:`ReportSession.check_writable` and :meth:`clear_bundles` before
@@ -32,6 +34,7 @@ from conformance.reports import allure_files, matrix
 from conformance.reports.bundle import README, README_HEAD, bundle_dir_name, write_bundle
 from conformance.reports.html import HISTORY_FILE, MULTI_DIR, SINGLE_DIR
 from conformance.reports.masking import Masker, clean_bytes
+from conformance.reports.outcomes_file import OUTCOMES_FILE
 from conformance.sla import files as sla_files
 
 RESULTS_DIR = "allure-results"
@@ -188,6 +191,7 @@ class ReportSession:
         """Every file this run's reports consist of (what masking and the secret scan cover).
         Limited to the known artefacts: ``--report-dir .`` must never rewrite other files."""
         files = [self.junit_path, self.report_dir / COVERAGE_JSON, self.report_dir / COVERAGE_MD]
+        files.append(self.report_dir / OUTCOMES_FILE)
         # Allure 3's history keeps earlier runs' failure messages (responses, NISS included).
         files.append(self.report_dir / HISTORY_FILE)
         for folder in (self.results_dir, self.bundles_dir):

@@ -2,12 +2,12 @@
 
 The case catalogue runs once against the faithful embedded reference (it must pass every case),
 then once per deliberate defect of ``conformance.reference.defects`` (each must make a case fail
-with a message naming what the defect breaks). Each run is a ``conformance run`` subprocess
-(``runs.py``); ``matrix.py`` turns the runs into the kill matrix.
+on the rule id the defect breaks, read from the run's ``outcomes.jsonl``). Each run is a
+``conformance run`` subprocess (``runs.py``); ``matrix.py`` turns the runs into the kill matrix.
 
-Layout under the report folder: the clean run's ordinary reports (junit.xml, coverage.*,
-allure-results/), ``killmatrix.md`` / ``killmatrix.json`` beside them, and one folder per defect
-in ``selfcheck/<defect>/`` with that run's reports and terminal output.
+Layout under the report folder: the clean run's ordinary reports (outcomes.jsonl, junit.xml,
+coverage.*, allure-results/), ``killmatrix.md`` / ``killmatrix.json`` beside them, and one folder
+per defect in ``selfcheck/<defect>/`` with that run's reports and terminal output.
 """
 
 from __future__ import annotations

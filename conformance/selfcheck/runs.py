@@ -1,63 +1,75 @@
 """One self-check run: the case catalogue in a subprocess, against the clean reference or one
-deliberate defect, read back from its JUnit file.
+deliberate defect, read back from its ``outcomes.jsonl`` (``reports/outcomes_file.py``).
 
 A subprocess per run isolates each defect completely (its own embedded service, PKI, pytest
-session and Hypothesis state). What the run proved is read only from ``junit.xml``:
+session and Hypothesis state). What the run proved is read only from the structured outcomes,
+never from rendered text:
 
-- a ``<failure>`` whose text is the failure formatter's (``harness/failures.py``: it begins
-  ``FAILED: `` and lists numbered entries) is a case the checks FAILED: only these can catch a
-  defect;
-- any other ``<failure>`` (a traceback: the case crashed), any ``<error>`` (collection or setup),
-  a missing JUnit file, an unexpected exit code or a timeout make the run BROKEN. A broken run
-  never counts as a kill, whatever else failed in it.
+- a ``failed`` (or ``deviation``) case with check failures is a case the checks FAILED: only
+  these can catch a defect, and a defect's signature names the rule id that must be broken;
+- a case that crashed before its checks, a missing or unreadable ``outcomes.jsonl``, a refused
+  case file, an unexpected exit code or a timeout make the run BROKEN. A broken run never counts
+  as a kill, whatever else failed in it.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from conformance.harness.outcome import DEVIATION, FAILED, PASSED
 from conformance.hypothesis_profiles import SELFCHECK
-from conformance.reports.session import JUNIT_FILE
-from conformance.xmlsafe import UntrustedXMLError, parse_untrusted
+from conformance.reports import outcomes_file
 
 CLEAN = "clean"  # the run against the faithful reference
-_FORMATTER_HEAD = "FAILED: "  # harness/failures.py: the title line of a failed exchange
-_ENTRY = re.compile(r"^\d+\. ")
-_JUNIT_MAX_BYTES = 64 * 1024 * 1024
 # pytest exit codes of a run that went to the end: 0 all passed, 1 some case failed.
 _COMPLETED = (0, 1)
 
 
 @dataclass(frozen=True)
 class CaseFailure:
-    """A case the checks failed: its id, the failure's title line and its numbered entries."""
+    """A case the checks failed: its id, a title line and its failures as data (the
+    ``outcomes.jsonl`` records: rule, authority, title, expected, received, category)."""
 
     case_id: str
     title: str
-    entries: tuple[str, ...] = ()
+    failures: tuple[Mapping[str, Any], ...] = ()
 
     def matches(self, signature: Sequence[str]) -> bool:
-        """True when every fragment of ``signature`` appears in one and the same entry."""
+        """True when one failure breaks the signature's rule (its first item) and holds every
+        other fragment in its title, expected, received or authority."""
         return self.evidence(signature) is not None
 
     def evidence(self, signature: Sequence[str]) -> str | None:
-        """The first entry holding every fragment of ``signature``, on one line (None if none):
-        what a reader checks to judge that the failure names the real problem."""
+        """The first failure matching ``signature``, on one line (None if none): what a reader
+        checks to judge that the failure names the real problem."""
         if not signature:
             return None
-        for entry in self.entries:
-            if all(fragment in entry for fragment in signature):
-                head, *rest = entry.splitlines()
-                return "; ".join([_ENTRY.sub("", head, count=1), *rest])
+        rule, *fragments = signature
+        for failure in self.failures:
+            if failure.get("rule") != rule:
+                continue
+            line = describe(failure)
+            if all(fragment in line for fragment in fragments):
+                return line
         return None
+
+
+def describe(failure: Mapping[str, Any]) -> str:
+    """One failure record as one line: title, rule and authority, Expected, Received."""
+    authority = failure.get("authority") or {}
+    return (
+        f"{failure.get('title')} ({authority.get('kind')} {authority.get('ref')}; "
+        f"rule {failure.get('rule')}); Expected: {failure.get('expected')}; "
+        f"Received: {failure.get('received')}"
+    )
 
 
 @dataclass
@@ -98,7 +110,7 @@ def run_one(
     """
     if name != CLEAN:
         shutil.rmtree(report_dir, ignore_errors=True)
-    (report_dir / JUNIT_FILE).unlink(missing_ok=True)
+    outcomes_file.clear(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     result = RunResult(name, report_dir)
@@ -122,45 +134,30 @@ def run_one(
     result.duration_s = time.perf_counter() - t0
     if result.exit_code is not None and result.exit_code not in _COMPLETED:
         result.problems.append(f"conformance run exited {result.exit_code} (see {log})")
-    read_junit(report_dir / JUNIT_FILE, result)
+    read_outcomes(report_dir, result)
     return result
 
 
-def read_junit(path: Path, result: RunResult) -> None:
-    """Fill ``result`` from a JUnit file: passed count, check failures and broken cases."""
+def read_outcomes(report_dir: Path, result: RunResult) -> None:
+    """Fill ``result`` from the run's ``outcomes.jsonl``: passed count, check failures and
+    broken cases."""
     try:
-        root = parse_untrusted(path.read_bytes(), max_bytes=_JUNIT_MAX_BYTES)
+        lines = outcomes_file.read(report_dir)
     except FileNotFoundError:
-        result.problems.append(f"no {path.name} written")
+        result.problems.append(f"no {outcomes_file.OUTCOMES_FILE} written")
         return
-    except UntrustedXMLError as exc:
-        result.problems.append(f"{path.name} unreadable: {exc.reason}")
+    except (OSError, ValueError) as exc:
+        result.problems.append(f"{outcomes_file.OUTCOMES_FILE} unreadable: {exc}")
         return
-    for case in root.iter("testcase"):
-        case_id = case.get("name", "?")
-        outcome = next((child for child in case if child.tag in ("failure", "error")), None)
-        if outcome is None:
-            if case.find("skipped") is None:
-                result.passed += 1
-            continue
-        text = outcome.text or outcome.get("message") or ""
-        if outcome.tag == "failure" and text.startswith(_FORMATTER_HEAD):
-            result.failures.append(CaseFailure(case_id, text.splitlines()[0], entries(text)))
-        else:
-            first = (outcome.get("message") or text or "").strip().splitlines()
-            what = "crashed" if outcome.tag == "failure" else "error"
-            result.problems.append(f"{case_id}: {what}: {first[0] if first else '(no message)'}")
-
-
-def entries(failure_text: str) -> tuple[str, ...]:
-    """The numbered entries of a formatter text (title, Expected, Received, details), without
-    the warnings, the response or the reproduction block: only what the checks said."""
-    found: list[list[str]] = []
-    for line in failure_text.splitlines()[1:]:
-        if _ENTRY.match(line):
-            found.append([line])
-        elif line.startswith(" ") and found:
-            found[-1].append(line.strip())
-        else:
-            break  # "Warnings:" or the "Response ..." heading: the entries are over
-    return tuple("\n".join(lines) for lines in found)
+    for line in lines:
+        case_id = str(line.get("case_id", "?"))
+        if line.get("outcome") == outcomes_file.ERROR:
+            result.problems.append(f"{case_id}: error: {line.get('reason') or '(no reason)'}")
+        elif line.get("crashed"):
+            result.problems.append(f"{case_id}: crashed before its checks ran")
+        elif line.get("outcome") == PASSED:
+            result.passed += 1
+        elif line.get("outcome") in (FAILED, DEVIATION):
+            found = (*line.get("failures", ()), *line.get("deviations", ()))
+            head = describe(found[0]) if found else "(no failure recorded)"
+            result.failures.append(CaseFailure(case_id, head, tuple(found)))

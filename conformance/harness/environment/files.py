@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from conformance import tables
+from conformance.harness import rules
 from conformance.harness.environment.model import (
     ClientProfile,
     Environment,
@@ -29,6 +30,7 @@ from conformance.roles import Person
 _TOP_KEYS = {
     "name", "endpoint", "ca_bundle", "timeouts", "max_time", "xsd", "wsdl",
     "clients", "persons", "not_triggerable", "refused_certificates", "sla", "max_rps", "tls",
+    "decisions",
 }  # fmt: skip
 _CLIENT_KEYS = {
     "customer_identification", "legal_context", "cert", "key", "p12", "p12_password_env",
@@ -88,6 +90,7 @@ def from_file(path: Path) -> Environment:
         wsdl=_file(path, base, "wsdl", data.get("wsdl")),
         sla_enforce=_sla_mode(path, data.get("sla")) == "enforce",
         max_rps=_max_rps(path, data.get("max_rps")),
+        enforced_decisions=enforced_decisions(path, data.get("decisions")),
         source=path,
     )
 
@@ -254,6 +257,27 @@ def not_triggerable(path: Path, value: Any) -> dict[str, str]:
                 f"{path}: not_triggerable.{key}: neither a TSS code nor a case id"
             )
     return {str(k): v for k, v in value.items()}
+
+
+def enforced_decisions(path: Path, value: Any) -> frozenset[str]:
+    """``decisions: enforce`` (all of them) or a list of decision ids that fail a case here;
+    absent: none (a broken decision is a deviation)."""
+    known = rules.all_decisions()
+    if value is None:
+        return frozenset()
+    if value == "enforce":
+        return frozenset(known)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise EnvironmentConfigError(
+            f"{path}: decisions: must be 'enforce' or a list of decision ids, got {value!r}"
+        )
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise EnvironmentConfigError(
+            f"{path}: decisions: unknown decision id(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+    return frozenset(value)
 
 
 def tls_flag(path: Path, value: Any) -> bool:

@@ -88,7 +88,13 @@ class Environment:
     wsdl: Path | None = None
     sla_enforce: bool = False  # ``sla: enforce``: a violated SLA fails the run (exit 7)
     max_rps: float | None = None  # ``max_rps``: the rate cap of a load run
+    # Decision ids (data/rules.yaml) broken here fail a case; the others make it a deviation.
+    # ``decisions: enforce`` names them all (the reference implements every one).
+    enforced_decisions: frozenset[str] = frozenset()
     source: Path | None = None
+
+    def enforces(self, decision_id: str) -> bool:
+        return decision_id in self.enforced_decisions
 
     def client(self, role: str) -> ClientProfile:
         try:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from conformance.harness import rules
 from conformance.harness.environment.files import (
     max_time,
     not_triggerable,
@@ -130,6 +131,8 @@ def _environment(
             kind: CertificateFiles(cert=creds.cert, key=creds.key)
             for kind, creds in (pki.refused.items() if pki is not None else ())
         },
+        # Our reference implements every decision: the self-check must still kill each defect.
+        enforced_decisions=frozenset(rules.all_decisions()),
         source=path,
     )
 
