@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from cryptography import x509
@@ -265,10 +266,17 @@ def server_context(
 
 
 def environment_file(
-    folder: Path, url: str, *, connect: float, read: float, ca_bundle: Path | None = None
+    folder: Path,
+    url: str,
+    *,
+    connect: float,
+    read: float,
+    ca_bundle: Path | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
     """An environment file with the reference's roles (clients without certificates, its test
-    persons) pointed at ``url``, with small timeouts: a whole catalogue run against a stub."""
+    persons) pointed at ``url``, with small timeouts: a whole catalogue run against a stub.
+    ``extra`` adds top-level keys (e.g. ``{"decisions": "enforce"}``)."""
     from conformance.harness.environment import load_environment
 
     reference = load_environment("reference", url, start=False).environment
@@ -288,6 +296,7 @@ def environment_file(
             role: {"ssin": p.ssin, **({"replaced_by": p.replaced_by} if p.replaced_by else {})}
             for role, p in reference.persons.items()
         },
+        **(extra or {}),
     }
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "stub-environment.yaml"

@@ -37,6 +37,7 @@ from conformance.harness.checks import CheckFailure, observe
 from conformance.harness.checks import certificates as check
 from conformance.harness.environment import EnvironmentConfigError, load_environment
 from conformance.harness.expectation import Expectation
+from conformance.harness.failures import outcome_text
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED
 from conformance.harness.runtime import Runtime, open_runtime
 from conformance.reference.defects import DEFECTS
@@ -256,7 +257,7 @@ def test_the_reference_refuses_every_certificate() -> None:
     with _runtime() as runtime:
         for case in _tls_cases(runtime):
             outcome = execute.run_case(case, runtime)
-            assert outcome.outcome == PASSED, (case.id, outcome.failure_text)
+            assert outcome.outcome == PASSED, (case.id, outcome_text(outcome))
             assert outcome.exchanges[0].status is None
 
 
@@ -276,12 +277,13 @@ def test_each_tls_defect_fails_exactly_its_cases_naming_the_certificate(defect: 
     assert failed == TLS_DEFECTS[defect]
     signature = DEFECTS[defect].failure_signature
     for case_id in failed:
-        text = outcomes[case_id].failure_text
+        text = outcome_text(outcomes[case_id])
         assert "Received: answered HTTP 200 MSG00000 to " in text
         assert "subject CN=ONEM / RVA,O=onem; issuer " in text and "; SHA-256 " in text
         assert f"--cert {presented[case_id]}" in text  # the reproduction names the file
-    entries = [o.failure_text for o in outcomes.values() if o.outcome == FAILED]
-    assert any(all(fragment in entry for fragment in signature) for entry in entries)
+    rule, *fragments = signature
+    found = [f for o in outcomes.values() for f in o.failures if f.rule == rule]
+    assert any(all(x in f"{f.title} {f.expected} {f.received}" for x in fragments) for f in found)
 
 
 def test_a_plain_http_environment_shows_the_tls_cases_not_applicable() -> None:

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stubs
@@ -191,9 +192,11 @@ def endpoint(
         stub.close()
 
 
-def _run(folder: Path, target: Endpoint) -> subprocess.CompletedProcess[str]:
+def _run(
+    folder: Path, target: Endpoint, extra: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess[str]:
     env_file = stubs.environment_file(
-        folder, target.url, connect=CONNECT, read=READ, ca_bundle=target.ca
+        folder, target.url, connect=CONNECT, read=READ, ca_bundle=target.ca, extra=extra
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
     env["COLUMNS"] = "400"
@@ -224,15 +227,20 @@ def test_a_misbehaving_endpoint_ends_quickly_with_a_reason_and_no_pass(
 
 
 def test_every_record_listed_twice_fails_the_cases_that_list_them(tmp_path: Path) -> None:
-    """The gateway merge bug of issue 14: every card and permit twice passed 52 of 53 cases."""
+    """The gateway merge bug of issue 14: every card and permit twice passed 52 of 53 cases.
+    Unique records are our decision: a deviation elsewhere, a failure where it is enforced."""
     service = start_in_thread(
         tls=False, defect="duplicate_records", audit_log=tmp_path / "audit.jsonl"
     )
     try:
-        result = _run(tmp_path, Endpoint(service.url))
+        deviated = _run(tmp_path / "report", Endpoint(service.url))
+        enforced = _run(tmp_path / "enforce", Endpoint(service.url), {"decisions": "enforce"})
     finally:
         service.stop()
-    output = result.stdout + result.stderr
-    assert result.returncode == WRONG, output[-4000:]
+    output = deviated.stdout + deviated.stderr
+    assert deviated.returncode == 0, output[-4000:]
+    assert "msg00000-employment-infos: decision duplicate-records: expected every" in output
+    output = enforced.stdout + enforced.stderr
+    assert enforced.returncode == WRONG, output[-4000:]
     line = "each document once [other] (decision duplicate-records; rule records.duplicate)"
     assert line in output

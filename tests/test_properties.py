@@ -17,6 +17,7 @@ from conformance.exchange import Exchange
 from conformance.harness import execute
 from conformance.harness.cases import Case
 from conformance.harness.environment import Timeouts
+from conformance.harness.failures import outcome_text
 from conformance.harness.outcome import FAILED, PASSED
 from conformance.harness.runtime import Runtime, open_runtime
 
@@ -36,7 +37,7 @@ def _sent(runtime: Runtime, case: Case, seed: int) -> list[bytes]:
     harness's own per-message ticket is fresh every time, so it is blanked."""
     SENT.clear()
     outcome = execute.run_case(case, runtime, seed=seed)
-    assert outcome.outcome == PASSED, outcome.failure_text
+    assert outcome.outcome == PASSED, outcome_text(outcome)
     assert outcome.hypothesis_seed == str(seed)
     return [OWN_TICKET.sub(b"<ticket/>", exchange.request.body) for exchange in SENT]
 
@@ -52,7 +53,7 @@ def test_the_same_seed_sends_the_same_requests(runtime: Runtime) -> None:
 def test_a_run_without_seed_draws_one_and_names_it(runtime: Runtime) -> None:
     case = _case(runtime, "gen-bis")
     outcome = execute.run_case(case, runtime)
-    assert outcome.outcome == PASSED, outcome.failure_text
+    assert outcome.outcome == PASSED, outcome_text(outcome)
     assert outcome.hypothesis_seed is not None and outcome.hypothesis_seed.isdigit()
 
 
@@ -74,6 +75,6 @@ def test_a_transport_failure_stops_the_property_at_its_first_exchange(behaviour:
             stub.close()
     assert outcome.outcome == FAILED
     assert len(sent) == 1, [exchange.error for exchange in sent]
-    assert sent[0].error and sent[0].error in outcome.failure_text
+    assert sent[0].error and sent[0].error in outcome_text(outcome)
     if stub:
         assert stub.connections == 1

@@ -8,6 +8,7 @@ from lxml import etree
 
 from conformance import paths
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import WRONG_CODE, CheckFailure
 from conformance.harness.outcome import FAILED, CaseOutcome
 from conformance.reports.bundle import bundle_dir_name, find_ticket, write_bundle
 from conformance.reports.masking import Masker
@@ -35,11 +36,17 @@ def _outcome(*exchanges: Exchange, case_id: str = "employment/unknown-niss") -> 
         code="MSG00005",
         outcome=FAILED,
         exchanges=list(exchanges),
-        failure_text=(
-            "FAILED: status code [wrong return code]\n1. status code\n"
-            "  Expected: NO_RESULT MSG00005\n  Received: DATA_FOUND MSG00000\n"
-            "Reproduce with:\n  curl --cert c.pem --key k.pem ..."
-        ),
+        failures=[
+            CheckFailure(
+                "Return code MSG00005",
+                "NO_RESULT MSG00005",
+                "DATA_FOUND MSG00000",
+                WRONG_CODE,
+                rule="status.code",
+                ref="6.1 MSG00005",
+            )
+        ],
+        reproduce="Reproduce with:\n  curl --cert c.pem --key k.pem ...",
     )
 
 
@@ -74,6 +81,7 @@ def test_bundle_has_request_response_and_readme_with_tss8_items(tmp_path: Path) 
         "Environment:    acceptance",
         "Expected: NO_RESULT MSG00005",
         "Received: DATA_FOUND MSG00000",
+        "(TSS 6.1 MSG00005; rule status.code)",
     ):
         assert needed in readme, needed
     assert "curl" not in readme  # local reproduction details are not for the service desk

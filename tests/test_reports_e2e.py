@@ -22,6 +22,7 @@ import yaml
 from niss_oracle import readable_niss
 
 from conformance import paths
+from conformance.reports import outcomes_file
 from conformance.reports.session import BUNDLES_DIR
 
 DATASET = paths.data_dir() / "datasets" / "reference.yaml"
@@ -221,9 +222,9 @@ def test_failing_run_bundles_every_failed_case_masked(tmp_path: Path) -> None:
         done = _run(report_dir, "--endpoint", url, "--mask-ssin", "--", "-k", only)
     assert done.returncode == 1
     bundles = sorted((report_dir / BUNDLES_DIR).iterdir())
-    failed = re.findall(
-        r'<testcase [^>]*name="([^"]+)"[^>]*>\s*<failure', (report_dir / "junit.xml").read_text()
-    )
+    failed = [
+        line["case_id"] for line in outcomes_file.read(report_dir) if line["outcome"] == "failed"
+    ]
     assert failed and len(bundles) == len(failed)
     for bundle in bundles:
         names = {p.name for p in bundle.iterdir()}

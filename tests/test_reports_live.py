@@ -11,6 +11,7 @@ pytest_plugins = ["pytester"]
 
 TEST_FILE = """
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import CheckFailure
 from conformance.harness.outcome import CaseOutcome
 from conformance.reports import live
 from conformance.reports.masking import Masker
@@ -26,8 +27,8 @@ def test_case():
         case_id="employment/unknown", title="unknown NISS", tss_ref="6.1 MSG00005",
         operation="consultEmploymentInfos", code="MSG00005", outcome="failed",
         exchanges=[Exchange(request=request, status=200, body=b"<a><ssin>85073003328</ssin></a>")],
-        failure_text="FAILED: status [wrong return code]\\nReproduce with:\\n  curl -sS https://x\\n",
-        failure_category="wrong return code", hypothesis_seed="12345",
+        failures=[CheckFailure("status", "a", "b", "wrong return code", rule="status.code")],
+        reproduce="Reproduce with:\\n  curl -sS https://x\\n", hypothesis_seed="12345",
     )
     live.attach_outcome(outcome, mask=Masker() if MASK else None, secrets=["pw-123"])
     assert False, "the case failed"
@@ -91,8 +92,8 @@ def test_reproduction_text_is_the_formatters_block() -> None:
         "raw",
         "MSG00004",
         "failed",
-        failure_text="FAILED: x\nResponse:\n  ...\nReproduce with:\n  curl y\n",
+        reproduce="Reproduce with:\n  curl y\n",
     )
     assert reproduction_text(outcome) == "Reproduce with:\n  curl y"
-    outcome.failure_text = ""
+    outcome.reproduce = ""
     assert reproduction_text(outcome) == ""

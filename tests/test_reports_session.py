@@ -9,6 +9,7 @@ import pytest
 
 from conformance import paths
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import WRONG_CODE, CheckFailure
 from conformance.harness.outcome import FAILED, PASSED, CaseOutcome
 from conformance.reports.session import ReportDirError, ReportSession
 
@@ -40,9 +41,9 @@ def _outcome(case_id: str, outcome: str) -> CaseOutcome:
         code="MSG00000",
         outcome=outcome,
         exchanges=[Exchange(request=request, status=200, body=response)],
-        failure_text="FAILED: x [wrong return code]\n  Expected: a\n  Received: b\n"
+        failures=[CheckFailure("x", "a", "b", WRONG_CODE, rule="status.code")]
         if outcome == FAILED
-        else "",
+        else [],
     )
 
 
@@ -111,7 +112,7 @@ def test_secrets_never_reach_an_artefact_masked_or_not(tmp_path: Path) -> None:
         leaky = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\npass hunter2-p12"
         (session.results_dir / "x-attachment.txt").write_text(leaky)
         outcome = _outcome("failing", FAILED)
-        outcome.failure_text += leaky
+        outcome.failures.append(CheckFailure("leak", "a", leaky, rule="schema.valid"))
         session.case_finished(outcome)
         session.finish([], interrupted=True)
         for name, data in _all_bytes(folder).items():
