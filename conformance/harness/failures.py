@@ -56,6 +56,14 @@ def format_failure(
     return "\n".join(lines) + "\n"
 
 
+def reason_line(failure: CheckFailure, limit: int = 300) -> str:
+    """One failure in one line, as printed live while the run goes on."""
+    line = f"{failure.title} [{failure.category}]: expected {failure.expected}; received "
+    line += failure.received
+    line = " ".join(line.split())  # a received body may hold newlines
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def reproduction(
     exchange: Exchange,
     client: ClientProfile | None,
