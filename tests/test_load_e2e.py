@@ -73,3 +73,41 @@ def test_wrong_answers_are_failures_named_by_their_check(
     assert "  failure: " in result.stdout
     stats = (tmp_path / "out" / "locust_failures.csv").read_text()
     assert ": description" in stats
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append((int(stat.parent.name), cmdline))
+    return found
+
+
+def test_a_worker_killed_mid_run_is_reported_and_the_run_ends(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    argv = [sys.executable, "-m", "conformance.cli", "load", "--report-dir", "out"]
+    argv += ["--workers", "2", "--users", "2", "--run-time", "15s"]
+    process = subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:  # the live progress: the workers are sending
+            if line.startswith("[") and " requests 0 " not in line:
+                break
+        workers = [pid for pid, cmd in _children(process.pid) if '"role": "worker"' in cmd]
+        assert len(workers) == 2
+        os.kill(workers[0], 9)  # one of the processes this test started
+        out, err = process.communicate(timeout=200)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, out[-2000:] + err[-2000:]
+    assert "exited with code -9" in err
+    assert (tmp_path / "out" / "sla.json").is_file()  # the other worker's samples are reported

@@ -32,6 +32,7 @@ def test_durations(text: str, seconds: float) -> None:
         ({"run_time": "soon"}, "--run-time: 'soon' is not a duration"),
         ({"run_time": "0s"}, "must be more than 0 seconds"),
         ({"run_time": None}, "give exactly one of --run-time and --requests"),
+        ({"requests": 5}, "give exactly one of --run-time and --requests"),
         ({"requests": 0, "run_time": None}, "--requests: must be at least 1"),
         ({"worker": True}, "--worker needs --master-host"),
         ({"master": True, "worker": True}, "--master and --worker exclude each other"),
@@ -51,6 +52,11 @@ def test_bad_options_are_one_line(change: dict[str, Any], message: str) -> None:
 def test_a_real_endpoint_with_a_cap_and_the_confirmation_is_accepted() -> None:
     options = build({**GOOD, "endpoint": "https://x/y", "confirmed": True}, environment_max_rps=2)
     assert (options.max_rps, options.against_reference) == (2.0, False)
+
+
+def test_a_worker_needs_no_run_time_its_master_decides() -> None:
+    options = build({"worker": True, "master_host": "10.0.0.5", "users": 2, "spawn_rate": 1.0})
+    assert (options.role, options.run_time_s, options.requests) == ("worker", None, None)
 
 
 def test_sla_enforce_comes_from_the_option_or_the_environment() -> None:

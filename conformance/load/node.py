@@ -101,8 +101,14 @@ def _user_class(options: LoadOptions, sink: SampleSink) -> type[CheckedUser]:
 
 def _worker(env: Environment, options: LoadOptions, sink: SampleSink) -> int:
     locust.runners.WORKER_REPORT_INTERVAL = 0.5  # samples reach the master soon (--requests)
+    locust.runners.CONNECT_RETRY_COUNT = int(WORKER_WAIT_S / locust.runners.CONNECT_TIMEOUT)
     assert options.master_host is not None
-    runner = env.create_worker_runner(options.master_host, options.master_port)
+    try:
+        runner = env.create_worker_runner(options.master_host, options.master_port)
+    except ConnectionError:
+        where = f"{options.master_host}:{options.master_port}"
+        print(f"conformance load: no master answered at {where} within {WORKER_WAIT_S:g} s")
+        return 1
 
     def attach(client_id: str, data: dict[str, Any]) -> None:
         data[SAMPLES_KEY] = [s.to_wire() for s in sink.drain()]

@@ -76,11 +76,12 @@ def build(
     if not spawn_rate > 0:
         raise LoadOptionsError(f"--spawn-rate: must be more than 0 users/s, got {spawn_rate!r}")
     run_time, requests = raw.get("run_time"), raw.get("requests")
-    if (run_time is None) == (requests is None):
+    role = "master" if raw.get("master") else "worker" if raw.get("worker") else "local"
+    # A worker runs until its master stops it: only the master says when.
+    if role != "worker" and (run_time is None) == (requests is None):
         raise LoadOptionsError("give exactly one of --run-time and --requests")
     if requests is not None and requests < 1:
         raise LoadOptionsError(f"--requests: must be at least 1, got {requests!r}")
-    role = "master" if raw.get("master") else "worker" if raw.get("worker") else "local"
     if raw.get("master") and raw.get("worker"):
         raise LoadOptionsError("--master and --worker exclude each other")
     if role == "worker" and not raw.get("master_host"):
