@@ -115,18 +115,23 @@ def _failed(*failures: CheckFailure) -> CaseOutcome:
 
 
 def test_a_failed_case_is_one_line_from_its_first_failure() -> None:
-    first = CheckFailure("TSS 6.1 MSG00005", "MSG00005", "MSG00000\nfor 85073003328", WRONG_CODE)
-    second = CheckFailure("Echo of legalContext", "a", "b")
+    first = CheckFailure(
+        "TSS 6.1 MSG00005", "MSG00005", "MSG00000\nfor 85073003328", WRONG_CODE, rule="status.code"
+    )
+    second = CheckFailure("Echo of legalContext", "a", "b", rule="echo.legalContext")
     line = live.failure_line(_failed(first, second), mask=None, secrets=["pw-1"])
     assert line == (
-        "conformance: msg00005-unknown-person failed: TSS 6.1 MSG00005 [wrong return code]: "
-        "expected MSG00005; received MSG00000 for 85073003328 (+1 more)"
+        "conformance: msg00005-unknown-person failed: TSS 6.1 MSG00005 [wrong return code] "
+        "(TSS 6.1 / 6.2; rule status.code): expected MSG00005; "
+        "received MSG00000 for 85073003328 (+1 more)"
     )
     assert not line.startswith("FAILED ")  # pytest's short summary lines do
 
 
 def test_the_line_is_masked_and_scrubbed_and_none_unless_failed() -> None:
-    failure = CheckFailure("ssin (TSS 5.2.2)", "85073003328", "pw-1 and 85073003328")
+    failure = CheckFailure(
+        "ssin (TSS 5.2.2)", "85073003328", "pw-1 and 85073003328", rule="ssin.final"
+    )
     outcome = _failed(failure)
     line = live.failure_line(outcome, mask=Masker(["85073003328"]), secrets=["pw-1"])
     assert line and "85073003328" not in line and "pw-1" not in line

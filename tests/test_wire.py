@@ -25,7 +25,11 @@ def test_an_outcome_with_its_exchanges_round_trips_as_plain_data() -> None:
         client_role="onem",
         exchanges=[Exchange(request, status=500, body=b"<fault/>", error=None)],
         sla_samples=[Sample("op", 0.01, None, NOT_SOAP)],
-        failures=[CheckFailure("TSS 6.1 MSG00005", "MSG00005", "MSG00000", details=("a",))],
+        failures=[
+            CheckFailure(
+                "TSS 6.1 MSG00005", "MSG00005", "MSG00000", details=("a",), rule="status.code"
+            )
+        ],
     )
     wire = outcome_to_wire(outcome)
     assert pickle.loads(pickle.dumps(wire)) == wire  # plain data (execnet needs no classes)
