@@ -33,10 +33,11 @@ class Expectation:
     - ``data_groups``: the groups the request asked for, e.g.
       ``{"employmentCards": True, "workPermits": False}`` (None for consultSpecialInfos);
     - ``requested_ssin`` / ``final_ssin``: the NISS sent, and the one the answer must carry
-      (the ``replaced_by`` NISS when the person was replaced, NOTES §4);
+      (the ``replaced_by`` NISS when the person was replaced, decision replaced-indication);
     - ``assertions``: extra :class:`PathAssertion` s from the case;
     - ``tls_refused``: the endpoint must refuse the exchange at the TLS layer (a request sent
-      without a client certificate: two-way TLS identifies the client, NOTES §1 and §4);
+      without a client certificate: two-way TLS identifies the client, TSS §4 and decision
+      client-identity);
     - ``refused_certificate``: with ``tls_refused``, the certificate presented that the service
       must not trust (``harness/certs``); ``checks/certificates.py`` judges those cases;
     - ``tss`` / ``decision``: the case's references, the authority of its expected outcome.

@@ -116,6 +116,16 @@ def problem_lines(
     return lines
 
 
+def reason_line(failure: CheckFailure, limit: int = 300) -> str:
+    """One failure in one line, as printed live while the run goes on."""
+    line = (
+        f"{failure.title} [{failure.category}] ({failure.authority}; rule {failure.rule}): "
+        f"expected {failure.expected}; received {failure.received}"
+    )
+    line = " ".join(line.split())  # a received body may hold newlines
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def reproduction(
     exchange: Exchange,
     client: ClientProfile | None,
