@@ -1,13 +1,14 @@
 """Incomplete dates: ``yyyy-mm-dd`` where the month and/or day may be ``00`` (unknown).
 
-Form rules (NOTES §2 "Incomplete date", §4 "Incomplete dates in responses"): exactly 10
+Form rules (our XSD's incomplete date, docs/decisions.md "NISS and dates"): exactly 10
 characters; the year starts with 0-2 (the common BCSS pattern); month 00-12; day 00-31, and a
 day that fits the month when the month is known. ``9999-00-00`` is the TSS's ``00/00/9999``, an
 indefinite expiry (TSS 3.1 "Notez que"). Meaning is not checked: BCSS does no interpretation.
 
 ``compare`` knows which parts are unknown and answers ``"unknown"`` when they make the order
 undecidable. Decision (TSS silent): a month of 00 makes the day unreliable too, as for a NISS
-(NOTES §3), so such a date only fixes its year when compared (its day is kept for round trips).
+(docs/decisions.md), so such a date only fixes its year when compared (its day is kept for
+round trips).
 
 >>> compare(parse("2019-04-00"), parse("2019-05-17"))
 'before'

@@ -1,4 +1,4 @@
-"""NISS / SSIN: the Belgian national number and BIS numbers (NOTES §3, TSS 3.3.3).
+"""NISS / SSIN: the Belgian national number and BIS numbers (TSS 3.3.3; docs/decisions.md).
 
 Eleven digits ``YYMMDDSSSCC``:
 
@@ -130,7 +130,8 @@ def birth_date(ssin: str) -> tuple[int | None, int | None, int | None]:
     """(year, month, day) with unknown parts as None.
 
     The fictitious ``000001`` means nothing is known, not even the year. A month of 00 makes the
-    day unreliable too (NOTES §3: the day's counter may have run out), so it is None as well.
+    day unreliable too (the day's counter may have run out: docs/decisions.md), so it is None
+    as well.
     """
     number = validate(ssin)
     year = century(number) + int(number[:2])

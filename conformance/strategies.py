@@ -2,8 +2,9 @@
 timestamps and tickets.
 
 Each function checks its arguments eagerly (``InvalidArgument``) and returns a
-``SearchStrategy``. Rules come from ``conformance.niss`` (NOTES §3) and ``conformance.dates``
-(NOTES §2/§4); the strategies build values from parts so every example is valid by construction.
+``SearchStrategy``. Rules come from ``conformance.niss`` and ``conformance.dates``
+(docs/decisions.md); the strategies build values from parts so every example is valid by
+construction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from conformance.dates import days_in_month
 InvalidReason = Literal["checksum", "pattern", "date"]
 INVALID_REASONS: tuple[InvalidReason, ...] = ("checksum", "pattern", "date")
 
-# TSS 5 / NOTES §2: ``ticket`` is a string of at most 36 characters.
+# TSS 5 and our XSD: ``ticket`` is a string of at most 36 characters.
 TICKET_MAX = 36
 
 
@@ -52,7 +53,7 @@ def _with_checksum(century_and_date: tuple[int, str], sequence: int, offset: int
 
 
 def niss(century: int | None = None, unknown_date_parts: bool = True) -> st.SearchStrategy[str]:
-    """Valid national numbers (NOTES §3), compact 11-digit strings.
+    """Valid national numbers (niss.validate), compact 11-digit strings.
 
     ``century`` fixes 1900 or 2000 (default both). With ``unknown_date_parts`` the month and day
     may be 00 (including the fictitious 000001). Shrinks towards 1900, year 00, month and day 00
@@ -154,7 +155,7 @@ def _incomplete_date(draw: st.DrawFn, min_year: int, max_year: int) -> str:
 def incomplete_dates(
     allow_indefinite: bool = True, min_year: int = 1900, max_year: int = 2099
 ) -> st.SearchStrategy[str]:
-    """Well-formed incomplete dates, wire form ``yyyy-mm-dd`` (NOTES §2/§4).
+    """Well-formed incomplete dates, wire form ``yyyy-mm-dd`` (conformance.dates).
 
     Month and/or day may be 00; a known day fits its month. ``allow_indefinite`` adds
     ``9999-00-00``. Years lie in ``[min_year, max_year]`` within 0-2999 (the pattern's [0-2]).

@@ -207,7 +207,8 @@ def reasons_of_stay() -> dict[str, ReasonOfStay]:
 
 
 def reasons_of_stay_complete() -> bool:
-    """False: our TSS copy is cut off, so an unknown well-formed code is a warning (NOTES §4)."""
+    """False: our TSS copy is cut off, so an unknown well-formed code is a warning (decision
+    truncated-reasons-table)."""
     return _tables().reasons_complete
 
 

@@ -54,7 +54,8 @@ def test_a_card_listed_twice_is_flagged(factory):  # noqa: F811
     assert len(flagged) == 1, flagged
     failure = flagged[0]
     assert failure.category == OTHER
-    assert "decision duplicate-records" in failure.title and "TSS 5.2.2" in failure.title
+    assert failure.rule == "records.duplicate"
+    assert str(failure.authority) == "decision duplicate-records"
     shown = "number B1234567 (2024-03-01 to 2027-02-28) x2"
     assert failure.received == f"listed more than once: {shown}"
 

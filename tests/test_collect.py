@@ -237,7 +237,7 @@ def test_table_any_accepts_a_technical_fault_but_not_a_business_code_as_fault(
     else:
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(
-            ["*FAILED: TSS 6.1 MSG00005: a business code is an in-band status*"]
+            ["*FAILED: Return code MSG00005: a business code is an in-band*(TSS 6.1 MSG00005)*"]
         )
 
 

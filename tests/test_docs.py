@@ -116,6 +116,27 @@ def test_no_doc_cites_a_file_outside_the_repository() -> None:
         assert "NOTES" not in text and "shared/spec" not in text, path
 
 
+def test_no_code_or_data_cites_a_file_outside_the_repository() -> None:
+    # The team's notes and TSS copy live beside the clone, not in it: cite a decision id, a
+    # guide or the TSS section instead.
+    shipped = [
+        REPO / "conformance",
+        REPO / "cases",
+        REPO / "benchmarks",
+        REPO / "xsd",
+        REPO / "wsdl",
+    ]
+    suffixes = {".py", ".yaml", ".yml", ".json", ".xsd", ".wsdl", ".md"}
+    files = [p for root in shipped for p in root.rglob("*") if p.suffix in suffixes]
+    assert len(files) > 50
+    citing = [
+        str(p.relative_to(REPO))
+        for p in files
+        if re.search(r"NOTES|shared/spec", p.read_text(encoding="utf-8"))
+    ]
+    assert not citing, citing
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
     reason="mkdocs / mkdocs-material not installed (pip install '.[test]')",

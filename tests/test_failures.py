@@ -27,9 +27,16 @@ P12 = ClientProfile(
 )  # fmt: skip
 LONG_RESPONSE = b"<r>" + b"".join(b"<line>%d</line>" % i for i in range(100)) + b"</r>"
 FAILURES = [
-    CheckFailure("TSS 6.1 MSG00005", "NO_RESULT/MSG00005", "DATA_FOUND/MSG00000", WRONG_CODE),
-    CheckFailure("Echo of legalContext (TSS 5.2.2 / 5.3.2)", "<a/>", "<b/>", ECHO),
-    CheckFailure("dates (NOTES §4)", "expiry >= inception", "before", OTHER, warning=True),
+    CheckFailure(
+        "Return code MSG00005",
+        "NO_RESULT/MSG00005",
+        "DATA_FOUND/MSG00000",
+        WRONG_CODE,
+        rule="status.code",
+        ref="6.1 MSG00005",
+    ),
+    CheckFailure("Echo of legalContext", "<a/>", "<b/>", ECHO, rule="echo.legalContext"),
+    CheckFailure("dates", "expiry >= inception", "before", OTHER, warning=True, rule="dates.order"),
 ]
 
 
@@ -42,7 +49,12 @@ def _exchange(body: bytes = LONG_RESPONSE, **kw) -> Exchange:
 def test_text_has_every_part():
     text = format_failure(_exchange(), FAILURES, client=PEM, seed="12345", ca_bundle="/pki/ca.pem")
     lines = text.splitlines()
-    assert lines[0] == "FAILED: TSS 6.1 MSG00005 [wrong return code] (+1 more)"
+    assert lines[0] == (
+        "FAILED: Return code MSG00005 [wrong return code] (TSS 6.1 MSG00005) (+1 more)"
+    )
+    assert (
+        "1. Return code MSG00005 [wrong return code] (TSS 6.1 MSG00005; rule status.code)" in lines
+    )
     assert "  Expected: NO_RESULT/MSG00005" in lines
     assert "  Received: DATA_FOUND/MSG00000" in lines
     assert "  Expected: <a/>" in lines and "  Received: <b/>" in lines

@@ -13,8 +13,10 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,4 +236,41 @@ def test_every_record_listed_twice_fails_the_cases_that_list_them(tmp_path: Path
         service.stop()
     output = result.stdout + result.stderr
     assert result.returncode == WRONG, output[-4000:]
-    assert "each document once (TSS 5.2.2; decision duplicate-records)" in output
+    line = "each document once [other] (decision duplicate-records; rule records.duplicate)"
+    assert line in output
+
+
+def test_a_run_killed_from_outside_has_already_printed_why(tmp_path: Path) -> None:
+    """Each failure's line is printed, flushed, as the case fails: a run killed mid-way (here
+    while its later cases wait for their read timeouts) still shows why."""
+    answered = []
+
+    def html_then_silence(conn: socket.socket, stop: threading.Event) -> None:
+        answered.append(1)
+        if len(answered) <= 2:  # the preflight, then the first case
+            body = b"<html><h1>502</h1></html>"
+            stubs.answer(body=body, headers=(("Content-Type", "text/html"),))(conn, stop)
+        else:
+            stubs.blackhole(conn, stop)  # every later case waits for its read timeout
+
+    stub = stubs.Stub(html_then_silence)
+    env_file = stubs.environment_file(tmp_path, stub.url(), connect=CONNECT, read=READ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "run", "--env", str(env_file),
+         "--report-dir", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    seen = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("conformance: ") and " failed: " in line:
+                break
+        assert proc.poll() is None, "the run ended before it was killed"
+    finally:
+        proc.kill()
+        proc.wait(10)
+        stub.close()
+    assert "an HTML page" in seen[-1], "".join(seen)

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from conformance.harness.checks import WRONG_CODE, CheckFailure
+from conformance.harness.outcome import PASSED, CaseOutcome
+from conformance.reports import live
+from conformance.reports.masking import Masker
+
 pytest_plugins = ["pytester"]
 
 TEST_FILE = """
@@ -96,3 +101,39 @@ def test_reproduction_text_is_the_formatters_block() -> None:
     assert reproduction_text(outcome) == "Reproduce with:\n  curl y"
     outcome.failure_text = ""
     assert reproduction_text(outcome) == ""
+
+
+# ---- the failure's one line, printed as the case fails (issue 14) ---------------------------
+
+
+def _failed(*failures: CheckFailure) -> CaseOutcome:
+    return CaseOutcome(
+        case_id="msg00005-unknown-person", title="t", tss_ref="6.1 MSG00005",
+        operation="consultEmploymentInfos", code="MSG00005", outcome="failed",
+        failures=list(failures),
+    )  # fmt: skip
+
+
+def test_a_failed_case_is_one_line_from_its_first_failure() -> None:
+    first = CheckFailure(
+        "TSS 6.1 MSG00005", "MSG00005", "MSG00000\nfor 85073003328", WRONG_CODE, rule="status.code"
+    )
+    second = CheckFailure("Echo of legalContext", "a", "b", rule="echo.legalContext")
+    line = live.failure_line(_failed(first, second), mask=None, secrets=["pw-1"])
+    assert line == (
+        "conformance: msg00005-unknown-person failed: TSS 6.1 MSG00005 [wrong return code] "
+        "(TSS 6.1 / 6.2; rule status.code): expected MSG00005; "
+        "received MSG00000 for 85073003328 (+1 more)"
+    )
+    assert not line.startswith("FAILED ")  # pytest's short summary lines do
+
+
+def test_the_line_is_masked_and_scrubbed_and_none_unless_failed() -> None:
+    failure = CheckFailure(
+        "ssin (TSS 5.2.2)", "85073003328", "pw-1 and 85073003328", rule="ssin.final"
+    )
+    outcome = _failed(failure)
+    line = live.failure_line(outcome, mask=Masker(["85073003328"]), secrets=["pw-1"])
+    assert line and "85073003328" not in line and "pw-1" not in line
+    outcome.outcome = PASSED
+    assert live.failure_line(outcome, mask=None) is None

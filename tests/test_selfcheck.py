@@ -31,28 +31,35 @@ def _formatter_text(*failures: CheckFailure) -> str:
     return format_failure(exchange, list(failures), client=None)
 
 
-WRONG = CheckFailure("TSS 6.1 MSG00007", "NO_RESULT/MSG00007", "NO_RESULT/MSG00005", WRONG_CODE)
-ECHOED = CheckFailure("Echo of legalContext (TSS 5.2.2)", "<a/>", "<b/>", ECHO)
+WRONG = CheckFailure(
+    "Return code MSG00007",
+    "NO_RESULT/MSG00007",
+    "NO_RESULT/MSG00005",
+    WRONG_CODE,
+    rule="status.code",
+    ref="6.1 MSG00007",
+)
+ECHOED = CheckFailure("Echo of legalContext", "<a/>", "<b/>", ECHO, rule="echo.legalContext")
 
 
 # ---- reading one run ---------------------------------------------------------------------------
 
 
 def test_entries_are_the_checks_words_only() -> None:
-    warning = CheckFailure("Echo of criteria", "x", "y", ECHO, warning=True)
+    warning = CheckFailure("Echo of criteria", "x", "y", ECHO, warning=True, rule="echo.criteria")
     text = _formatter_text(WRONG, ECHOED, warning)
     found = entries(text)
     assert len(found) == 2  # not the warning, the response nor the curl block
     assert found[0].splitlines() == [
-        "1. TSS 6.1 MSG00007 [wrong return code]",
+        "1. Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007; rule status.code)",
         "Expected: NO_RESULT/MSG00007",
         "Received: NO_RESULT/MSG00005",
     ]
     failure = CaseFailure("c", text.splitlines()[0], found)
     assert failure.matches(SIGNATURE)
     assert failure.evidence(SIGNATURE) == (
-        "TSS 6.1 MSG00007 [wrong return code]; Expected: NO_RESULT/MSG00007; "
-        "Received: NO_RESULT/MSG00005"
+        "Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007; rule status.code); "
+        "Expected: NO_RESULT/MSG00007; Received: NO_RESULT/MSG00005"
     )
     # Fragments must meet in ONE entry; the response body and warnings never count.
     assert not failure.matches(("MSG00007", "Echo of legalContext"))
@@ -90,7 +97,9 @@ def test_read_junit_tells_check_failures_from_crashes_and_errors(tmp_path: Path)
     read_junit(path, result)
     assert result.passed == 1
     assert [f.case_id for f in result.failures] == ["caught"]
-    assert result.failures[0].title == "FAILED: TSS 6.1 MSG00007 [wrong return code]"
+    assert result.failures[0].title == (
+        "FAILED: Return code MSG00007 [wrong return code] (TSS 6.1 MSG00007)"
+    )
     assert result.problems == [
         "crash: crashed: Traceback (most recent call last):",
         "cases.x: error: collection failure",
@@ -204,18 +213,18 @@ def test_every_defect_has_a_signature() -> None:
 CHECK_PROVEN_BY = {
     "check_transport": ("client_cert_optional", "Two-way TLS"),
     "check_refused_certificate": ("any_client_ca_accepted", "the TLS handshake refused for"),
-    "check_soap11": ("soap12_content_type", "Content-Type (NOTES §2"),
+    "check_soap11": ("soap12_content_type", "Content-Type"),
     "check_http_status": ("business_with_http_500", "HTTP status of a business answer"),
     "check_schema": ("unknown_element", "XSD validity"),
     "check_known_code": ("status_code_mismatch", "not in the Business nor the Technique table"),
-    "check_business_row": ("status_description_mismatch", ": description"),
+    "check_business_row": ("status_description_mismatch", "Status description of"),
     "check_expected_outcome": ("soap12_accepted", "SOAP fault reasonCode"),
-    "check_fault_shape": ("fault_detail_other_operation", "Fault detail (NOTES §2"),
+    "check_fault_shape": ("fault_detail_other_operation", "Fault detail"),
     "check_operation": ("response_other_operation", "WSDL output of"),
     "check_echo": ("echo_legal_context", "Echo of"),
-    "check_information_cbss": ("ticket_not_uuid", "informationCBSS (TSS 5.1.2)"),
+    "check_information_cbss": ("ticket_not_uuid", "informationCBSS"),
     "check_ssin": ("replaced_not_followed", "ssin: the final NISS"),
-    "check_result_groups": ("result_dropped", "present only with DATA_FOUND"),
+    "check_result_groups": ("result_dropped", "DATA_FOUND"),
     "check_dates": ("date_month_13", "Incomplete date"),
     "check_duplicate_records": ("duplicate_records", "each document once"),
     "check_reasons_of_stay": ("reason_of_stay_7_digits", "an 8-digit CTMS code"),

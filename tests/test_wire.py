@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import CheckFailure
 from conformance.harness.outcome import FAILED, CaseOutcome
 from conformance.harness.wire import outcome_from_wire, outcome_to_wire
 from conformance.sla.samples import NOT_SOAP, Sample
@@ -24,6 +25,11 @@ def test_an_outcome_with_its_exchanges_round_trips_as_plain_data() -> None:
         client_role="onem",
         exchanges=[Exchange(request, status=500, body=b"<fault/>", error=None)],
         sla_samples=[Sample("op", 0.01, None, NOT_SOAP)],
+        failures=[
+            CheckFailure(
+                "TSS 6.1 MSG00005", "MSG00005", "MSG00000", details=("a",), rule="status.code"
+            )
+        ],
     )
     wire = outcome_to_wire(outcome)
     assert pickle.loads(pickle.dumps(wire)) == wire  # plain data (execnet needs no classes)

@@ -20,6 +20,7 @@ import jsonschema
 import yaml
 
 from conformance import contract, paths, tables
+from conformance.harness import rules
 from conformance.harness.path_assertions import InvalidAssertion, PathAssertion
 from conformance.harness.yamlkeys import duplicate_key
 from conformance.roles import Roles
@@ -60,6 +61,7 @@ class Case:
     # Vocabulary roles (docs/architecture.md) this environment does not map, e.g.
     # ("person role 'supplier_failure'",): the case is reported not triggerable, never refused.
     unmapped: tuple[str, ...] = ()
+    decision: str = ""  # a decision id (data/rules.yaml) the expected outcome rests on
 
     @property
     def code(self) -> str | None:
@@ -242,7 +244,18 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
         sla_sample=raw.get("sla") != "exclude",
         path=str(path),
         line=line,
+        decision=_decision(path, line, raw),
     )
+
+
+def _decision(path: Path, line: int, raw: Mapping[str, Any]) -> str:
+    """The case's ``decision:``, which must be one of the catalogue's (data/rules.yaml)."""
+    name = str(raw.get("decision") or "")
+    if name and name not in rules.all_decisions():
+        raise CaseFileError(
+            path, line, f"case {raw['id']!r}: decision {name!r} is not in rules.yaml"
+        )
+    return name
 
 
 def _check_refs(

@@ -1,10 +1,10 @@
 """Building requests: typed ones through zeep, crafted ones byte for byte.
 
 :class:`RequestFactory` is built once per session: it loads the contract and one offline zeep
-client on the same WSDL (NOTES §2: document/literal SOAP 1.1, soapAction per operation). Typed
-requests go through ``zeep.Client.create_message`` so they follow the WSDL the user gave; crafted
-ones (the binding errors of NOTES §4: MSG00004, MSG00051-53) start from a valid typed request and
-break exactly one thing.
+client on the same WSDL (document/literal SOAP 1.1, soapAction per operation: docs/contract.md).
+Typed requests go through ``zeep.Client.create_message`` so they follow the WSDL the user gave;
+crafted ones (the binding errors of decision binding-errors: MSG00004, MSG00051-53) start from a
+valid typed request and break exactly one thing.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ class RequestFactory:
             url=url, body=body, headers=headers, method=method, operation=operation
         )
 
-    # ---- crafted binding errors (NOTES §4) ----------------------------------------------------
+    # ---- crafted binding errors (decision binding-errors) ------------------------------------
 
     def soap12(self, request: OutgoingRequest) -> OutgoingRequest:
         """The same payload in a SOAP 1.2 envelope with ``application/soap+xml`` (MSG00053)."""
@@ -159,7 +159,7 @@ class RequestFactory:
         return self._same_headers(request, request.body.replace(marker, extra + marker, 1))
 
     def no_data_groups(self, client: ClientProfile, ssin: str, **kwargs: Any) -> OutgoingRequest:
-        """consultEmploymentInfos asking for no group at all (our decision: MSG00004, NOTES §4)."""
+        """consultEmploymentInfos asking for no group (MSG00004: decision both-groups-false)."""
         groups = {"employmentCards": False, "workPermits": False}
         return self.build(EMPLOYMENT_INFOS, client, ssin, groups, **kwargs)
 

@@ -67,6 +67,7 @@ def run_case(case: Case, runtime: Runtime, *, seed: int | str | None = None) -> 
     if made.failures:
         outcome.outcome = FAILED
         outcome.failure_category = made.failures[0].category
+        outcome.failures = list(made.failures)
         outcome.failure_text = format_failure(
             made.exchange,
             [*made.failures, *made.warnings],

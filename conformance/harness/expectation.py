@@ -33,12 +33,14 @@ class Expectation:
     - ``data_groups``: the groups the request asked for, e.g.
       ``{"employmentCards": True, "workPermits": False}`` (None for consultSpecialInfos);
     - ``requested_ssin`` / ``final_ssin``: the NISS sent, and the one the answer must carry
-      (the ``replaced_by`` NISS when the person was replaced, NOTES §4);
+      (the ``replaced_by`` NISS when the person was replaced, decision replaced-indication);
     - ``assertions``: extra :class:`PathAssertion` s from the case;
     - ``tls_refused``: the endpoint must refuse the exchange at the TLS layer (a request sent
-      without a client certificate: two-way TLS identifies the client, NOTES §1 and §4);
+      without a client certificate: two-way TLS identifies the client, TSS §4 and decision
+      client-identity);
     - ``refused_certificate``: with ``tls_refused``, the certificate presented that the service
-      must not trust (``harness/certs``); ``checks/certificates.py`` judges those cases.
+      must not trust (``harness/certs``); ``checks/certificates.py`` judges those cases;
+    - ``tss`` / ``decision``: the case's references, the authority of its expected outcome.
 
     Exactly one of ``status`` and ``fault`` is normally set; when both are None only the
     generic checks (transport, SOAP, schema, tables, echo) apply.
@@ -54,6 +56,8 @@ class Expectation:
     tls_refused: bool = False
     # The certificate presented, when the case is about one the service must not trust.
     refused_certificate: RefusedCertificate | None = None
+    tss: str = ""  # the case's TSS reference: the authority of its own assertions
+    decision: str = ""  # the decision the expected outcome rests on, when not a TSS row
 
     def __post_init__(self) -> None:
         if self.tls_refused and (self.status is not None or self.fault is not None):
@@ -95,4 +99,6 @@ def for_case(
         assertions=assertions,
         tls_refused=bool(expect.get("tls_refused")),
         refused_certificate=refused_certificate,
+        tss=case.tss,
+        decision=case.decision,
     )

@@ -1,6 +1,7 @@
 """THE failure formatter: the terminal and every report print this text, so they cannot drift.
 
-A failing exchange reads (STYLE "Failures a person can act on"): a title naming the spec row,
+A failing exchange reads (STYLE "Failures a person can act on"): a title naming the broken rule's
+authority (``TSS 6.1 MSG00005``, ``WS-I BP R1126``, ``decision both-groups-false``...),
 ``Expected:``/``Received:`` per failure, the trimmed response, and a ``Reproduce with:`` block
 (the request body saved to a file, a curl command with the client certificate, the CA, the
 SOAPAction and the URL, plus the Hypothesis seed when one was used). Private keys and passwords
@@ -54,6 +55,16 @@ def format_failure(
         reproduction(exchange, client, seed=seed, body_file=body_file, ca_bundle=ca_bundle)
     )
     return "\n".join(lines) + "\n"
+
+
+def reason_line(failure: CheckFailure, limit: int = 300) -> str:
+    """One failure in one line, as printed live while the run goes on."""
+    line = (
+        f"{failure.title} [{failure.category}] ({failure.authority}; rule {failure.rule}): "
+        f"expected {failure.expected}; received {failure.received}"
+    )
+    line = " ".join(line.split())  # a received body may hold newlines
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def reproduction(
@@ -127,12 +138,13 @@ def _title(head: CheckFailure | None, count: int) -> str:
         return "FAILED: no check failed, but the case did not pass"
     more = f" (+{count - 1} more)" if count > 1 else ""
     kind = "WARNING" if head.warning else "FAILED"
-    return f"{kind}: {head.title} [{head.category}]{more}"
+    return f"{kind}: {head.title} [{head.category}] ({head.authority}){more}"
 
 
 def _entry(number: int, failure: CheckFailure) -> list[str]:
     lines = [
-        f"{number}. {failure.title} [{failure.category}]",
+        f"{number}. {failure.title} [{failure.category}] "
+        f"({failure.authority}; rule {failure.rule})",
         f"{_INDENT}Expected: {failure.expected}",
         f"{_INDENT}Received: {failure.received}",
     ]

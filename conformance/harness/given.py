@@ -61,7 +61,8 @@ def _data_groups(case: Case) -> st.SearchStrategy[Mapping[str, bool] | None]:
     if case.wire_operation != EMPLOYMENT_INFOS:
         return st.just(None)
     if (case.given or {}).get("dataGroups") == "any":
-        # Well-formed requests ask for at least one group (both false is MSG00004, NOTES §4).
+        # Well-formed requests ask for at least one group (both false is MSG00004: decision
+        # both-groups-false).
         pairs = st.sampled_from([(True, False), (False, True), (True, True)])
         return pairs.map(lambda p: {"employmentCards": p[0], "workPermits": p[1]})
     groups = case.request.get("dataGroups") or DEFAULT_GROUPS

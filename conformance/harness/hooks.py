@@ -191,12 +191,29 @@ class _Controller:
         self.results.append(
             coverage.CaseResult(outcome.case_id, outcome.code or None, outcome.outcome, reason)
         )
+        self._print_live(outcome)
         self.sla_samples += outcome.sla_samples
         if not outcome.sla_sample and outcome.exchanges:
             self.sla_excluded.append(outcome.case_id)
         if self.reports is None:
             self.reports = self._report_session()
         self.reports.case_finished(outcome)
+
+    def _print_live(self, outcome: CaseOutcome) -> None:
+        """The failure's line now, flushed: a run killed from outside still shows why."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        env = self.environment or {}
+        masking = self.config.getoption("conformance_mask_ssin")
+        line = live.failure_line(
+            outcome,
+            mask=Masker(env.get("known_ssins", ())) if masking else None,
+            secrets=[os.environ.get(name, "") for name in env.get("secret_env_vars", ())],
+        )
+        if terminal is None or line is None:
+            return
+        terminal.ensure_newline()
+        terminal.write_line(line)
+        terminal.flush()
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         # Only this plugin collects YAML; under xdist the controller sees refused files only.

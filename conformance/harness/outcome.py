@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.exchange import Exchange
+from conformance.harness.checks import CheckFailure
 from conformance.sla.samples import Sample
 
 PASSED = "passed"
@@ -30,6 +31,7 @@ class CaseOutcome:
     failure_text: str = ""  # the one formatter's text; empty when passed
     reproduce: str = ""  # its "Reproduce with:" block, for a passed case too; empty if none sent
     failure_category: str = ""  # e.g. "wrong return code", "schema violation", "echo mismatch"
+    failures: list[CheckFailure] = field(default_factory=list)  # as data; text at the edges
     warnings: list[str] = field(default_factory=list)
     hypothesis_seed: str | None = None
     duration_s: float = 0.0

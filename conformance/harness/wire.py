@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness.checks import CheckFailure
 from conformance.harness.outcome import CaseOutcome
 from conformance.sla.samples import Sample
 
@@ -16,9 +17,14 @@ def outcome_to_wire(outcome: CaseOutcome) -> dict[str, Any]:
     return dataclasses.asdict(outcome)
 
 
+def _failure(data: Mapping[str, Any]) -> CheckFailure:
+    return CheckFailure(**{**data, "details": tuple(data.get("details", ()))})
+
+
 def outcome_from_wire(data: Mapping[str, Any]) -> CaseOutcome:
     fields = dict(data)
     fields["sla_samples"] = [Sample.from_wire(s) for s in fields.get("sla_samples", ())]
+    fields["failures"] = [_failure(f) for f in fields.get("failures", ())]
     exchanges = []
     for raw in fields.pop("exchanges", ()):
         ex = dict(raw)

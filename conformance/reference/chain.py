@@ -2,13 +2,14 @@
 
 Order (TSS §3.3, with our decision for the credential checks the TSS leaves unplaced):
 
-0. structure left to the XSD: both ``dataGroups`` false asks for nothing -> MSG00004 (NOTES §4);
+0. structure left to the XSD: both ``dataGroups`` false asks for nothing -> MSG00004 (decision
+   both-groups-false);
 1. credential control -> MSG00014 (certificate organisation is not ``customerIdentification``),
    MSG00013 (legal context not allowed for this operation), REG00101 (a requested data group
    not allowed). Decision: these run *before* the NISS control, so a client without the right
    to ask learns nothing about a NISS (MSG00005 vs MSG00012 would otherwise be an oracle);
 2. NISS control (§3.3.3) -> MSG00011 structure, REG00004 BIS, MSG00005 unknown, MSG00007
-   canceled; a replaced NISS is followed to the final one (NOTES §4);
+   canceled; a replaced NISS is followed to the final one (decision replaced-indication);
 3. integration control (§3.3.4) on the final NISS -> MSG00012;
 4. data lookup -> MSG00002 / MSG00003 for the persons that simulate them, MSG00100 when the
    requested groups hold nothing, else MSG00000.

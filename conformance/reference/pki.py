@@ -2,7 +2,7 @@
 
 One CA signs a server certificate (SAN 127.0.0.1 and localhost) and one client certificate per
 dataset organisation, whose subject carries the organisation id (O=<id>, CN=<name>): the service
-takes the caller's organisation from it (NOTES §4 "Client identity"). A second, unrelated CA
+takes the caller's organisation from it (decision client-identity). A second, unrelated CA
 signs one more client certificate, which the service must refuse at the TLS layer; the dev CA
 itself signs three more it must refuse too (``refused/``: expired, not yet valid, no clientAuth):
 the stronger tests, since their CA is trusted (docs/client-certificates.md).

@@ -20,7 +20,7 @@ Mutator = Callable[[etree._Element], None]
 
 @dataclass(frozen=True)
 class Policy:
-    # Binding checks (NOTES §4 "Binding errors").
+    # Binding checks (decision binding-errors).
     check_path: bool = True  # MSG00052
     check_soap_version: bool = True  # MSG00053
     check_soap_action: bool = True  # MSG00051
@@ -28,7 +28,7 @@ class Policy:
     check_checksum: bool = True  # MSG00011 for a pattern-valid number with a wrong checksum
     refuse_bis: bool = True  # REG00004
     follow_replaced: bool = True  # use the final NISS
-    indicate_replaced: bool = True  # status/information replacedSsin (NOTES §4)
+    indicate_replaced: bool = True  # status/information replacedSsin (decision replaced-indication)
     # Credential and integration controls (TSS §3.3.4).
     check_legal_context: bool = True  # MSG00013
     check_integration: bool = True  # MSG00012

@@ -2,7 +2,7 @@
 
 Never a string template: user data (the echoed blocks) is copied element by element, so a
 hostile value cannot change the structure. Status triples and fault texts come from
-``conformance.tables`` (TSS 6.1 / 6.2); the element order follows NOTES §2 and our XSD.
+``conformance.tables`` (TSS 6.1 / 6.2); the element order follows our XSD.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from conformance.reference.chain import Verdict
 from conformance.reference.dataset import CARD_FIELDS, PERMIT_FIELDS, SPECIAL_FIELDS
 
 AUTHOR_CODE = "http://www.ksz-bcss.fgov.be"  # BCSS is the author of every reference fault
-REPLACED_FIELD = "replacedSsin"  # NOTES §4: the indication that a replaced NISS was followed
+REPLACED_FIELD = "replacedSsin"  # decision replaced-indication: a replaced NISS was followed
 _ECHOED = ("informationCustomer", "legalContext", "criteria")
 _ITEMS = {
     "employmentCards": ("employmentCard", CARD_FIELDS),
@@ -173,7 +173,7 @@ def fault_detail(
     code: str,
     diagnostic: str,
 ) -> etree._Element:
-    """``<op>Fault`` for a SOAP fault's detail (NOTES §2, TSS 6.2), severity FATAL."""
+    """``<op>Fault`` for a SOAP fault's detail (TSS 6.2, our XSD), severity FATAL."""
     row = tables.technical_codes()[code]
     root = etree.Element(
         etree.QName(contract.namespace, operation.fault), nsmap={"fs": contract.namespace}
@@ -191,5 +191,5 @@ def fault_detail(
 
 
 def faultstring(faultcode: str) -> str:
-    """A generic faultstring: the reason is in detail/reasonCode, not here (NOTES §2)."""
+    """A generic faultstring: the reason is in detail/reasonCode, not here (TSS 6.2)."""
     return "Client error" if faultcode.endswith("Client") else "Server error"

@@ -1,4 +1,5 @@
-"""Allure labels and attachments, set from inside the running test item.
+"""What is reported while the run goes on: Allure labels and attachments, set from inside the
+running test item, and each failure's one line, printed as the case fails.
 
 Every case is labelled epic = the service, feature = the operation, story = the return code it
 expects, plus severity, tags and a ``tss`` link to the TSS section or table row it enforces
@@ -14,15 +15,35 @@ from collections.abc import Iterable, Sequence
 import allure
 import allure_commons
 
-from conformance.harness.outcome import NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.failures import reason_line
+from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, CaseOutcome
 from conformance.reports.bundle import is_xml
-from conformance.reports.masking import Masker, clean_bytes
+from conformance.reports.masking import Masker, clean_bytes, scrub_secrets
 
 EPIC = "ForeignerSituationService v1"
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 # The formatter's reproduction block starts with this line (STYLE.md "Failures a person can
 # act on").
 _REPRODUCE = re.compile(r"^Reproduce with:.*", re.MULTILINE | re.DOTALL)
+
+
+LIVE_PREFIX = "conformance: "  # not "FAILED ": pytest's own short summary lines start so
+
+
+def failure_line(
+    outcome: CaseOutcome, *, mask: Masker | None, secrets: Sequence[str] = ()
+) -> str | None:
+    """The line printed (and flushed) as a case fails, so that a run stopped from outside
+    still shows why; None for a case that did not fail."""
+    if outcome.outcome != FAILED:
+        return None
+    if outcome.failures:
+        more = f" (+{len(outcome.failures) - 1} more)" if len(outcome.failures) > 1 else ""
+        reason = reason_line(outcome.failures[0]) + more
+    else:
+        reason = "the case crashed before its checks (see its report)"
+    line = scrub_secrets(f"{LIVE_PREFIX}{outcome.case_id} failed: {reason}", secrets)
+    return mask.mask_text(line) if mask is not None else line
 
 
 def allure_active() -> bool:

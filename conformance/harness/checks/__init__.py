@@ -2,9 +2,10 @@
 
 The exchange is parsed once (:func:`observe`), then EVERY check runs and all failures and warnings
 are reported together (:func:`run_checks`); stopping at the first failure would hide the rest.
-Each check returns a list of :class:`CheckFailure` (empty when it holds or does not apply) whose
-title names the TSS section, table row or NOTES decision it enforces. A response the harness could
-not read or validate always yields at least one failure: it is never a pass.
+Each check returns a list of :class:`CheckFailure` (empty when it holds or does not apply) naming
+the rule it enforces (``data/rules.yaml``), whose authority says where the rule comes from.
+A response the harness could not read or validate always yields at least one failure: it is
+never a pass.
 
 Modules: ``envelope`` (transport, SOAP 1.1, HTTP, schema), ``status`` (the TSS 6.1/6.2 tables and
 the expected outcome), ``echo`` (what the answer must repeat), ``content`` (result, dates, reasons
@@ -21,6 +22,7 @@ from lxml import etree
 from conformance import soap
 from conformance.contract import Contract, Operation
 from conformance.exchange import Exchange
+from conformance.harness import rules
 from conformance.harness.expectation import Expectation
 from conformance.xmlsafe import UntrustedXMLError, parse_untrusted
 
@@ -34,18 +36,37 @@ CATEGORIES = (WRONG_CODE, SCHEMA, ECHO, TRANSPORT, OTHER)
 
 @dataclass(frozen=True)
 class CheckFailure:
-    """One broken rule: what was expected, what came back, and the rule's source."""
+    """One broken rule: what was expected, what came back, and the rule (with its authority)."""
 
-    title: str  # names the TSS section / table row / NOTES decision, e.g. "TSS 6.1 MSG00005"
+    title: str  # what was checked, e.g. "Return code MSG00005"
     expected: str
     received: str
     category: str = OTHER
     warning: bool = False  # a warning is reported but never fails a case
     details: tuple[str, ...] = ()  # extra lines, e.g. xmlschema element paths
+    rule: str = field(kw_only=True)  # a rule id of data/rules.yaml, e.g. "status.code"
+    ref: str = field(default="", kw_only=True)  # a finer reference, e.g. the row "6.1 MSG00005"
+    # The case's expectation rests on this decision (e.g. both-groups-false): it is the authority.
+    decision: str = field(default="", kw_only=True)
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
             raise ValueError(f"unknown failure category {self.category!r}")
+        rules.rule(self.rule)  # an unknown rule id fails here, not in a report
+        if self.decision:
+            rules.decision(self.decision)
+
+    @property
+    def authority(self) -> rules.Authority:
+        if self.decision:
+            return rules.Authority(rules.DECISION, self.decision)
+        known = rules.rule(self.rule).authority
+        return rules.Authority(known.kind, self.ref) if self.ref else known
+
+    @property
+    def is_decision(self) -> bool:
+        """True when only one of our decisions is broken: a deviation outside the reference."""
+        return self.authority.is_decision
 
 
 @dataclass

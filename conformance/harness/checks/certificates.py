@@ -14,7 +14,7 @@ from conformance.harness.checks import TRANSPORT, CheckFailure, Observed
 from conformance.harness.checks.status import reason_codes, status_of
 from conformance.harness.expectation import Expectation
 
-TITLE = "Two-way TLS (TSS §4): a client certificate the service must not trust is refused"
+TITLE = "Two-way TLS: a client certificate the service must not trust is refused"
 
 
 def check_refused_certificate(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
@@ -27,16 +27,21 @@ def check_refused_certificate(observed: Observed, expectation: Expectation) -> l
             f"the TLS handshake refused for {certificate.what} ({certificate.facts.describe()})"
         )
         received = _instead(observed, certificate.what, verdict)
-        return [CheckFailure(TITLE, expected, received, TRANSPORT)]
+        return [
+            CheckFailure(
+                TITLE, expected, received, TRANSPORT, rule="tls.untrusted-certificate-refused"
+            )
+        ]
     if verdict.warning is None:
         return []
     return [
         CheckFailure(
-            f"TLS refusal without an alert ({tls_refusal.SILENT_CLOSE_REF})",
+            "TLS refusal without an alert",
             verdict.warning,
             f"{verdict.reason} (presenting {certificate.what})",
             TRANSPORT,
             warning=True,
+            rule="tls.refusal-alert",
         )
     ]
 

@@ -31,19 +31,24 @@ def requested_groups(observed: Observed, expectation: Expectation) -> set[str] |
 
 
 def check_result_groups(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """result is present exactly with DATA_FOUND and holds only the requested data groups
-    (TSS 5.2.2 / 5.3.2, TSS 6.1 MSG00000)."""
+    """result is present with DATA_FOUND (TSS 6.1 MSG00000), absent otherwise (decision
+    empty-result), and holds only the requested data groups (TSS 5.2.1)."""
     payload = observed.payload
     if payload is None or payload.find("status") is None:
         return []
     value = (payload.findtext("status/value") or "").strip()
     result = payload.find("result")
-    title = "result (TSS 5.2.2 / 5.3.2: present only with DATA_FOUND)"
     if (result is not None) != (value == "DATA_FOUND"):
         shown = "present" if result is not None else "absent"
         want = "present" if value == "DATA_FOUND" else "absent"
         return [
-            CheckFailure(title, f"result {want} with status {value}", f"result {shown}", SCHEMA)
+            CheckFailure(
+                f"result {want} with {value or 'no status value'}",
+                f"result {want} with status {value}",
+                f"result {shown}",
+                SCHEMA,
+                rule="result.present" if value == "DATA_FOUND" else "result.absent",
+            )
         ]
     employment = observed.contract.operations[EMPLOYMENT_INFOS]
     if result is None or etree.QName(payload).localname != employment.response:
@@ -58,16 +63,18 @@ def check_result_groups(observed: Observed, expectation: Expectation) -> list[Ch
         return []
     return [
         CheckFailure(
-            "result: only the requested data groups (TSS 5.2.1 dataGroups)",
+            "result: only the requested data groups",
             f"only {', '.join(sorted(wanted or ())) or 'no group'}",
             f"also {', '.join(extra)}",
             SCHEMA,
+            rule="result.groups",
         )
     ]
 
 
 def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """Incomplete dates are well formed (NOTES §4); expiry before inception is a warning only."""
+    """Incomplete dates are well formed (the contract's date type); expiry before inception is a
+    warning only (decision no-interpretation)."""
     payload = observed.payload
     result = payload.find("result") if payload is not None else None
     if payload is None or result is None:
@@ -81,10 +88,11 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
             except dates.InvalidIncompleteDate as exc:
                 failures.append(
                     CheckFailure(
-                        f"Incomplete date {_path(payload, node)} (NOTES §4)",
+                        f"Incomplete date {_path(payload, node)}",
                         "yyyy-mm-dd with 00 for unknown parts, or 9999-00-00",
                         f"{node.text!r}: {exc.reason}",
                         SCHEMA,
+                        rule="dates.form",
                     )
                 )
         # The document's own inception against each of its expiry dates, expirationDetails'
@@ -99,11 +107,12 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
             name = etree.QName(doc).localname
             failures.append(
                 CheckFailure(
-                    f"{name} dates (NOTES §4: no interpretation, warning only)",
+                    f"{name} dates (no interpretation, warning only)",
                     "expiryDate not before inceptionDate",
                     f"expiry {end} before inception {start} at {_path(payload, doc)}",
                     OTHER,
                     warning=True,
+                    rule="dates.order",
                 )
             )
     return failures
@@ -111,7 +120,8 @@ def check_dates(observed: Observed, expectation: Expectation) -> list[CheckFailu
 
 def check_reasons_of_stay(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
     """Reason-of-stay codes are known CTMS codes (TSS 10.1.1). The table is cut off in our copy,
-    so an unknown well-formed code is a warning (NOTES §4); a malformed one is a failure."""
+    so an unknown well-formed code is a warning (decision truncated-reasons-table); a malformed
+    one is a failure."""
     payload = observed.payload
     if payload is None:
         return []
@@ -119,13 +129,20 @@ def check_reasons_of_stay(observed: Observed, expectation: Expectation) -> list[
     failures = []
     for node in payload.iterfind("result/specialInfos/specialInfo/*/code"):
         code = (node.text or "").strip()
-        title = f"Reason of stay {_path(payload, node)} (TSS 10.1.1)"
+        title = f"Reason of stay {_path(payload, node)}"
         if not re.fullmatch(r"[0-9]{8}", code):
-            failures.append(CheckFailure(title, "an 8-digit CTMS code", repr(code), SCHEMA))
+            failures.append(
+                CheckFailure(title, "an 8-digit CTMS code", repr(code), SCHEMA, rule="reasons.form")
+            )
         elif code not in known:
             failures.append(
                 CheckFailure(
-                    title, "a code of TSS 10.1.1", f"unknown code {code}", OTHER, warning=True
+                    title,
+                    "a code of TSS 10.1.1",
+                    f"unknown code {code}",
+                    OTHER,
+                    warning=True,
+                    rule="reasons.known",
                 )
             )
     return failures
@@ -141,12 +158,29 @@ def check_assertions(observed: Observed, expectation: Expectation) -> list[Check
         title = f"Assertion {assertion.op} on {assertion.path}"
         expected = path_assertions.describe(assertion)
         if root is None:
-            failures.append(CheckFailure(title, expected, "no payload to evaluate", OTHER))
+            failures.append(
+                _assertion_failure(title, expected, "no payload to evaluate", expectation)
+            )
             continue
         problem = path_assertions.evaluate(assertion, root)
         if problem is not None:
-            failures.append(CheckFailure(title, expected, problem, OTHER))
+            failures.append(_assertion_failure(title, expected, problem, expectation))
     return failures
+
+
+def _assertion_failure(
+    title: str, expected: str, received: str, expectation: Expectation
+) -> CheckFailure:
+    """A case's assertion has the case's own authority: its decision, or its TSS reference."""
+    return CheckFailure(
+        title,
+        expected,
+        received,
+        OTHER,
+        rule="case.assertion",
+        ref=expectation.tss,
+        decision=expectation.decision,
+    )
 
 
 def _path(root: etree._Element, node: etree._Element) -> str:

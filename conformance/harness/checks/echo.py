@@ -13,7 +13,7 @@ from conformance.harness.expectation import Expectation
 
 ECHOED = ("informationCustomer", "legalContext", "criteria")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-REPLACED_FIELD = "replacedSsin"  # NOTES §4, our decision
+REPLACED_FIELD = "replacedSsin"  # decision replaced-indication (data/rules.yaml)
 
 
 def canonical(element: etree._Element) -> bytes:
@@ -50,7 +50,7 @@ def check_echo(observed: Observed, expectation: Expectation) -> list[CheckFailur
         got_c14n = canonical(got).decode() if got is not None else "(absent)"
         if sent_c14n != got_c14n:
             failures.append(
-                CheckFailure(f"Echo of {name} (TSS 5.2.2 / 5.3.2)", sent_c14n, got_c14n, ECHO)
+                CheckFailure(f"Echo of {name}", sent_c14n, got_c14n, ECHO, rule=f"echo.{name}")
             )
     return failures
 
@@ -61,12 +61,18 @@ def check_information_cbss(observed: Observed, expectation: Expectation) -> list
     block = holder.find("informationCBSS") if holder is not None else None
     if block is None:
         return []  # required by the XSD: check_schema reports its absence
-    title = "informationCBSS (TSS 5.1.2)"
+    title = "informationCBSS"
     failures = []
     ticket = (block.findtext("ticketCBSS") or "").strip()
     if not _UUID.fullmatch(ticket):
         failures.append(
-            CheckFailure(f"{title}: ticketCBSS", "a UUID 8-4-4-4-12", ticket or "(empty)", SCHEMA)
+            CheckFailure(
+                f"{title}: ticketCBSS",
+                "a UUID 8-4-4-4-12",
+                ticket or "(empty)",
+                SCHEMA,
+                rule="cbss.ticket",
+            )
         )
     received, replied = (
         parse_timestamp(block.findtext(n)) for n in ("timestampReceive", "timestampReply")
@@ -78,24 +84,27 @@ def check_information_cbss(observed: Observed, expectation: Expectation) -> list
                 "timestampReceive and timestampReply as xsd:dateTime",
                 f"{block.findtext('timestampReceive')!r}, {block.findtext('timestampReply')!r}",
                 OTHER,
+                rule="cbss.timestamps",
             )
         )
     elif (received.tzinfo is None) != (replied.tzinfo is None):
         failures.append(
             CheckFailure(f"{title}: timestamps", "both with or both without a time zone",
-                         f"{received.isoformat()} / {replied.isoformat()}", OTHER)
+                         f"{received.isoformat()} / {replied.isoformat()}", OTHER,
+                         rule="cbss.timestamp-zones")
         )  # fmt: skip
     elif received > replied:
         failures.append(
             CheckFailure(f"{title}: timestamps", "timestampReceive <= timestampReply",
-                         f"{received.isoformat()} > {replied.isoformat()}", OTHER)
+                         f"{received.isoformat()} > {replied.isoformat()}", OTHER,
+                         rule="cbss.timestamp-order")
         )  # fmt: skip
     return failures
 
 
 def check_ssin(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
     """ssin is the final NISS; status/information replacedSsin (value: the NISS sent) is there
-    exactly when that NISS was replaced (TSS 5.2.2 "ssin", NOTES §4)."""
+    exactly when that NISS was replaced (TSS 5.2.2 "ssin", decision replaced-indication)."""
     payload = observed.payload
     if payload is None or payload.find("status") is None:
         return []
@@ -109,24 +118,44 @@ def check_ssin(observed: Observed, expectation: Expectation) -> list[CheckFailur
     ]
     failures = []
     if final and ssin is not None and ssin.strip() != final:
-        failures.append(CheckFailure("ssin: the final NISS (TSS 5.2.2)", final, ssin.strip(), ECHO))
+        failures.append(
+            CheckFailure("ssin: the final NISS", final, ssin.strip(), ECHO, rule="ssin.final")
+        )
     replaced = bool(requested and final and requested != final)
     if replaced and ssin is None and payload.findtext("status/value") != "NO_RESULT":
         failures.append(
-            CheckFailure("ssin: the final NISS (TSS 5.2.2)", final or "", "(absent)", ECHO)
+            CheckFailure(
+                "ssin: the final NISS of a replaced person",
+                final or "",
+                "(absent)",
+                ECHO,
+                rule="ssin.replaced-present",
+            )
         )
-    title = f"status/information {REPLACED_FIELD} (NOTES §4: replaced NISS)"
+    title = f"status/information {REPLACED_FIELD} (replaced NISS)"
     if (
         replaced
         and replaced_values != [requested]
         and payload.findtext("status/value") != "NO_RESULT"
     ):
         failures.append(
-            CheckFailure(title, f"one entry with value {requested}", _show(replaced_values), ECHO)
+            CheckFailure(
+                title,
+                f"one entry with value {requested}",
+                _show(replaced_values),
+                ECHO,
+                rule="ssin.replaced-indication",
+            )
         )
     if not replaced and replaced_values:
         failures.append(
-            CheckFailure(title, "absent (the NISS was not replaced)", _show(replaced_values), ECHO)
+            CheckFailure(
+                title,
+                "absent (the NISS was not replaced)",
+                _show(replaced_values),
+                ECHO,
+                rule="ssin.replaced-indication",
+            )
         )
     return failures
 

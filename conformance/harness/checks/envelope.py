@@ -19,7 +19,7 @@ _MAX_SCHEMA_LINES = 10
 
 
 def check_transport(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """An HTTP response came back (NOTES §1: HTTPS with two-way TLS to the service address);
+    """An HTTP response came back (TSS 4: HTTPS with two-way TLS to the service address);
     or, when the case expects it, the TLS layer refused the exchange."""
     exchange = observed.exchange
     if expectation.refused_certificate is not None:
@@ -28,39 +28,49 @@ def check_transport(observed: Observed, expectation: Expectation) -> list[CheckF
         # Only a refused handshake over https counts (tls_refusal.judge): an untrusted server
         # certificate, a plain-HTTP server or a reset before any TLS byte proves nothing.
         verdict = tls_refusal.judge(exchange)
-        title = "Two-way TLS (NOTES §1, §4: the certificate identifies the client)"
+        title = "Two-way TLS: the certificate identifies the client"
         if not verdict.refused:
             expected = "the TLS handshake refused without a client certificate"
-            return [CheckFailure(title, expected, verdict.reason, TRANSPORT)]
+            return [
+                CheckFailure(
+                    title,
+                    expected,
+                    verdict.reason,
+                    TRANSPORT,
+                    rule="tls.client-certificate-required",
+                )
+            ]
         if verdict.warning is None:
             return []
         return [
             CheckFailure(
-                f"TLS refusal without an alert ({tls_refusal.SILENT_CLOSE_REF})",
+                "TLS refusal without an alert",
                 verdict.warning,
                 verdict.reason,
                 TRANSPORT,
                 warning=True,
+                rule="tls.refusal-alert",
             )
         ]
     if exchange.ok_transport:
         return []
     return [
         CheckFailure(
-            title="Transport (NOTES §1: HTTPS, two-way TLS)",
+            title="Transport: HTTPS, two-way TLS",
             expected=f"a complete HTTP response from {exchange.request.url}",
             received=exchange.error or "no HTTP response",
             category=TRANSPORT,
+            rule="transport.response",
         )
     ]
 
 
 def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """The response is a SOAP 1.1 envelope, served as text/xml (NOTES §2, SOAP 1.1 binding)."""
+    """The response is a SOAP 1.1 envelope, served as text/xml (the WSDL's SOAP 1.1 binding)."""
     exchange = observed.exchange
     if not exchange.ok_transport:
         return []
-    title = "SOAP 1.1 response (NOTES §2: document/literal SOAP 1.1)"
+    title = "SOAP 1.1 response (document/literal)"
     content_type = _header(exchange.headers, "content-type")
     failures = []
     if observed.envelope is None:
@@ -78,55 +88,76 @@ def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFail
             what = f"a gzip-compressed body without Content-Encoding ({what})"
         # The HTTP status tells a wrong server (404, 502 from a proxy...) at a glance.
         received = f"{what}; HTTP {exchange.status}, Content-Type {content_type or '(none)'}"
-        failures.append(CheckFailure(title, "a well-formed SOAP 1.1 Envelope", received, SCHEMA))
+        failures.append(
+            CheckFailure(
+                title, "a well-formed SOAP 1.1 Envelope", received, SCHEMA, rule="soap.envelope"
+            )
+        )
     elif observed.envelope.version != "1.1":
-        failures.append(CheckFailure(title, "a SOAP 1.1 Envelope", "a SOAP 1.2 Envelope", SCHEMA))
+        failures.append(
+            CheckFailure(
+                title, "a SOAP 1.1 Envelope", "a SOAP 1.2 Envelope", SCHEMA, rule="soap.envelope"
+            )
+        )
     elif observed.envelope.payload is None:
         failures.append(
-            CheckFailure(title, "a payload or Fault in the Body", "an empty Body", SCHEMA)
+            CheckFailure(
+                title,
+                "a payload or Fault in the Body",
+                "an empty Body",
+                SCHEMA,
+                rule="soap.envelope",
+            )
         )
     if observed.envelope is not None:
         targets = processing_instructions(exchange.body)
         if targets:  # the checks ignore them (xmlsafe drops them): this is the only verdict
             failures.append(
                 CheckFailure(
-                    "SOAP 1.1 §3, WS-I BP R1009: no processing instruction in a message",
+                    "No processing instruction in a message",
                     "no processing instruction",
                     ", ".join(f"<?{target} ...?>" for target in targets[:3])
                     + (f" ({len(targets)} in all)" if len(targets) > 3 else ""),
                     SCHEMA,
+                    rule="soap.no-processing-instruction",
                 )
             )
     if not content_type.lower().startswith("text/xml"):
         failures.append(
             CheckFailure(
-                "Content-Type (NOTES §2: SOAP 1.1 answers are text/xml)",
+                "Content-Type: SOAP 1.1 answers are text/xml",
                 "text/xml",
                 content_type or "(no Content-Type)",
                 OTHER,
+                rule="http.content-type",
             )
         )
     return failures
 
 
 def check_http_status(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
-    """A fault comes with HTTP 500, a business answer with HTTP 200 (NOTES §2)."""
+    """A fault comes with HTTP 500, a business answer with HTTP 200 (WS-I BP R1126, R1124)."""
     if observed.envelope is None or observed.envelope.payload is None:
         return []
     status = observed.exchange.status
     if observed.fault is not None and status != 500:
         return [
             CheckFailure(
-                "HTTP status of a SOAP fault (NOTES §2)", "HTTP 500", f"HTTP {status}", OTHER
+                "HTTP status of a SOAP fault",
+                "HTTP 500",
+                f"HTTP {status}",
+                OTHER,
+                rule="fault.http-status",
             )
         ]
     if observed.fault is None and status != 200:
         return [
             CheckFailure(
-                "HTTP status of a business answer (NOTES §2: in-band outcomes)",
+                "HTTP status of a business answer (in-band outcome)",
                 "HTTP 200",
                 f"HTTP {status}",
                 OTHER,
+                rule="http.answer-status",
             )
         ]
     return []
@@ -147,6 +178,7 @@ def check_schema(observed: Observed, expectation: Expectation) -> list[CheckFail
                 f"a global element of {contract.namespace}",
                 qname.text,
                 SCHEMA,
+                rule="schema.element",
             )
         ]
     if contract.is_valid(element):
@@ -159,6 +191,7 @@ def check_schema(observed: Observed, expectation: Expectation) -> list[CheckFail
             errors[0] if errors else "invalid (no detail from the validator)",
             SCHEMA,
             details=tuple(errors[1:_MAX_SCHEMA_LINES]),
+            rule="schema.valid",
         )
     ]
 

@@ -40,10 +40,11 @@ def check_duplicate_records(observed: Observed, expectation: Expectation) -> lis
         shown = "; ".join(f"{_describe(key)} x{counts[key]}" for key in repeated)
         failures.append(
             CheckFailure(
-                f"result/{path}: each document once (TSS 5.2.2; decision duplicate-records)",
+                f"result/{path}: each document once",
                 f"every {kind} listed once",
                 f"listed more than once: {shown}",
                 OTHER,
+                rule="records.duplicate",
             )
         )
     return failures

@@ -37,10 +37,11 @@ def check_known_code(observed: Observed, expectation: Expectation) -> list[Check
     codes = ([status[1]] if status else []) + reason_codes(observed)
     return [
         CheckFailure(
-            f"Return code {code} (TSS 6: not in the Business nor the Technique table)",
+            f"Return code {code}: not in the Business nor the Technique table",
             "a code of TSS 6.1 or 6.2",
             code or "(empty code)",
             WRONG_CODE,
+            rule="status.known-code",
         )
         for code in codes
         if tables.kind_of(code) is None
@@ -57,10 +58,12 @@ def check_business_row(observed: Observed, expectation: Expectation) -> list[Che
         row_t = tables.technical_codes()[code]
         return [
             CheckFailure(
-                f"TSS {row_t.section} {code}: a technical code is a SOAP fault",
+                f"Return code {code}: a technical code is a SOAP fault",
                 f"a {row_t.faultcode} fault with reasonCode {code}",
                 f"in-band status {value}/{code}",
                 WRONG_CODE,
+                rule="status.technical-as-fault",
+                ref=f"{row_t.section} {code}",
             )
         ]
     row = tables.business_codes().get(code)
@@ -70,16 +73,23 @@ def check_business_row(observed: Observed, expectation: Expectation) -> list[Che
     if value != row.value:
         failures.append(
             CheckFailure(
-                f"TSS {row.section} {code}", f"status/value {row.value}", value, WRONG_CODE
+                f"Status value of {code}",
+                f"status/value {row.value}",
+                value,
+                WRONG_CODE,
+                rule="status.value",
+                ref=f"{row.section} {code}",
             )
         )
     if description is not None and description != row.description:
         failures.append(
             CheckFailure(
-                f"TSS {row.section} {code}: description",
+                f"Status description of {code}",
                 repr(row.description),
                 repr(description),
                 OTHER,
+                rule="status.description",
+                ref=f"{row.section} {code}",
             )
         )
     return failures
@@ -94,7 +104,17 @@ def check_expected_outcome(observed: Observed, expectation: Expectation) -> list
     if expectation.status is not None:
         value, code = expectation.status
         if status is None or (status[0], status[1]) != (value, code):
-            return [CheckFailure(f"TSS 6.1 {code}", f"{value}/{code}", received, WRONG_CODE)]
+            return [
+                CheckFailure(
+                    f"Return code {code}",
+                    f"{value}/{code}",
+                    received,
+                    WRONG_CODE,
+                    rule="status.code",
+                    ref=f"6.1 {code}",
+                    decision=expectation.decision,
+                )
+            ]
     if expectation.fault is not None:
         kind, code = expectation.fault
         row = tables.technical_codes().get(code)
@@ -102,16 +122,24 @@ def check_expected_outcome(observed: Observed, expectation: Expectation) -> list
         if fault is None or code not in reason_codes(observed):
             return [
                 CheckFailure(
-                    f"TSS {section} {code}", f"SOAP fault reasonCode {code}", received, WRONG_CODE
+                    f"Return code {code}",
+                    f"SOAP fault reasonCode {code}",
+                    received,
+                    WRONG_CODE,
+                    rule="status.code",
+                    ref=f"{section} {code}",
+                    decision=expectation.decision,
                 )
             ]
         if kind is not None and _local(fault.faultcode_qname) != kind:
             return [
                 CheckFailure(
-                    f"TSS {section} {code}: faultcode",
+                    f"Faultcode of {code}",
                     f"soapenv:{kind}",
                     fault.faultcode,
                     WRONG_CODE,
+                    rule="fault.faultcode",
+                    ref=f"{section} {code}",
                 )
             ]
     return []
@@ -119,7 +147,7 @@ def check_expected_outcome(observed: Observed, expectation: Expectation) -> list
 
 def check_fault_shape(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
     """A fault has the table's faultcode (TSS 6.2) and a detail element of the right operation
-    (NOTES §2: ``<op>Fault`` with at least one ``detail`` entry)."""
+    (the WSDL fault message: ``<op>Fault`` with at least one ``detail`` entry)."""
     fault = observed.fault
     if fault is None:
         return []
@@ -129,10 +157,12 @@ def check_fault_shape(observed: Observed, expectation: Expectation) -> list[Chec
         if tables.kind_of(code) == "business":  # the mirror of check_business_row's rule
             failures.append(
                 CheckFailure(
-                    f"TSS 6.1 {code}: a business code is an in-band status, not a SOAP fault",
+                    f"Return code {code}: a business code is an in-band status, not a SOAP fault",
                     f"HTTP 200 with status/code {code}",
                     f"SOAP fault {fault.faultcode} reasonCode {code}",
                     WRONG_CODE,
+                    rule="fault.business-in-band",
+                    ref=f"6.1 {code}",
                 )
             )
         row = tables.technical_codes().get(code)
@@ -141,14 +171,16 @@ def check_fault_shape(observed: Observed, expectation: Expectation) -> list[Chec
         ):
             failures.append(
                 CheckFailure(
-                    f"TSS {row.section} {code}: faultcode",
+                    f"Faultcode of {code}",
                     f"soapenv:{row.fault_kind} (in {NS_SOAP11})",
                     fault.faultcode or "(no faultcode)",
                     WRONG_CODE,
+                    rule="fault.faultcode",
+                    ref=f"{row.section} {code}",
                 )
             )
     detail = observed.fault_detail
-    title = "Fault detail (NOTES §2: the operation's own fault element)"
+    title = "Fault detail: the operation's own fault element"
     op_name = expectation.operation or (
         observed.request_operation.name if observed.request_operation else DEFAULT_FAULT_OPERATION
     )
@@ -156,14 +188,30 @@ def check_fault_shape(observed: Observed, expectation: Expectation) -> list[Chec
     expected_element = op.fault if op else f"{op_name}Fault"
     if detail is None:
         failures.append(
-            CheckFailure(title, f"detail/{expected_element}", "no detail element", SCHEMA)
+            CheckFailure(
+                title,
+                f"detail/{expected_element}",
+                "no detail element",
+                SCHEMA,
+                rule="fault.detail",
+            )
         )
     elif etree.QName(detail).localname != expected_element:
         failures.append(
-            CheckFailure(title, f"detail/{expected_element}", etree.QName(detail).localname, SCHEMA)
+            CheckFailure(
+                title,
+                f"detail/{expected_element}",
+                etree.QName(detail).localname,
+                SCHEMA,
+                rule="fault.detail",
+            )
         )
     elif not reason_codes(observed):
-        failures.append(CheckFailure(title, "at least one detail/reasonCode", "none", SCHEMA))
+        failures.append(
+            CheckFailure(
+                title, "at least one detail/reasonCode", "none", SCHEMA, rule="fault.detail"
+            )
+        )
     return failures
 
 
@@ -179,8 +227,8 @@ def check_operation(observed: Observed, expectation: Expectation) -> list[CheckF
     received = etree.QName(payload).localname
     if received == op.response:
         return []
-    title = f"WSDL output of {op.name} (NOTES §2: <op>Response; TSS 5.2.2 / 5.3.2)"
-    return [CheckFailure(title, op.response, received, SCHEMA)]
+    title = f"WSDL output of {op.name}: <op>Response (TSS 5.2.2 / 5.3.2)"
+    return [CheckFailure(title, op.response, received, SCHEMA, rule="operation.response")]
 
 
 def _received(observed: Observed) -> str:

@@ -147,7 +147,7 @@ def _client(path: Path, base: Path, role: str, spec: Any) -> ClientProfile:
         if not re.fullmatch(r"[0-9]{10}", ident["cbeNumber"]):
             raise EnvironmentConfigError(
                 f"{path}: {where}.customer_identification.cbeNumber: "
-                f"{ident['cbeNumber']!r} is not 10 digits (quote it in YAML; NOTES §2)"
+                f"{ident['cbeNumber']!r} is not 10 digits (quote it in YAML: a leading 0 matters)"
             )
     else:
         for key in ("sector", "institution"):
@@ -155,7 +155,7 @@ def _client(path: Path, base: Path, role: str, spec: Any) -> ClientProfile:
             if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 999:
                 raise EnvironmentConfigError(
                     f"{path}: {where}.customer_identification.{key}: {number!r} is not an "
-                    "integer from 0 to 999 (NOTES §2)"
+                    "integer from 0 to 999 (the XSD's customerIdentification)"
                 )
     if ("cert" in spec) != ("key" in spec):
         raise EnvironmentConfigError(f"{path}: {where}: 'cert' and 'key' go together")
