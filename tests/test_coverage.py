@@ -70,7 +70,13 @@ def test_a_property_case_without_a_code_counts_for_no_row() -> None:
 
 
 def test_coverage_json_shape(tmp_path: Path) -> None:
-    rows = coverage.rows([CaseResult("a", "MSG00000", "passed")], {"MSG00015": "no such org"})
+    rows = coverage.rows(
+        [
+            CaseResult("a", "MSG00000", "passed"),
+            CaseResult("b", "MSG00004", "deviation", decision="both-groups-false"),
+        ],
+        {"MSG00015": "no such org"},
+    )
     path = coverage.write(tmp_path, rows)
     data = json.loads(path.read_text())
     assert path.name == "coverage.json" and len(data) == len(tables.all_codes())
@@ -81,10 +87,16 @@ def test_coverage_json_shape(tmp_path: Path) -> None:
         "description": tables.all_codes()["MSG00000"].description,
         "cases": ["a"],
         "outcome": "passed",
+        "authority": {"kind": "TSS", "ref": "6.1 MSG00000"},
+        "decisions": [],
     }
+    # A code exercised only by a deviating case says so, with the decision it rests on.
+    deviated = next(r for r in data if r["code"] == "MSG00004")
+    assert deviated["outcome"] == "deviation" and deviated["decisions"] == ["both-groups-false"]
     declared = next(r for r in data if r["code"] == "MSG00015")
     assert declared["outcome"] == "not-triggerable" and declared["reason"] == "no such org"
-    assert {r["outcome"] for r in data} <= {"passed", "failed", "not-run", "not-triggerable"}
+    outcomes = {"passed", "failed", "deviation", "not-run", "not-triggerable"}
+    assert {r["outcome"] for r in data} <= outcomes
 
 
 # ---- the rule, end to end through the plugin (no service: every code declared not triggerable)

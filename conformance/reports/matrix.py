@@ -19,6 +19,8 @@ from conformance.harness.outcome import NOT_RUN
 _ICON = {
     "passed": "✅ passed",
     "failed": "❌ failed",
+    # exercised only by cases that broke nothing but our decisions (docs/decisions.md)
+    "deviation": "🔶 deviation (decision)",
     "not-run": "⏸ not run",
     "not-triggerable": "⚠ not triggerable",
 }
