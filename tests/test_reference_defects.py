@@ -60,6 +60,12 @@ PROBES = {
         operation=SPECIAL, person="special_infos_ssin", tweak={"action": ""}
     ),
     "wrong_path_accepted": Probe(tweak={"path": "/ForeignerSituationService/v1/consult2"}),
+    # Choices the TSS permits, defects of our reference (decisions, issue 9).
+    "no_groups_as_no_data": Probe(permits=False, tweak={"no_groups": "1"}),
+    "impossible_day_accepted": Probe(tweak={"ssin": "00022900116"}),  # 29 February 1900
+    "missing_soap_action_dispatched": Probe(
+        operation=SPECIAL, person="special_infos_ssin", tweak={"no_action": "1"}
+    ),
     "data_groups_ignored": Probe("cards_and_permits", permits=False),
     "replaced_not_followed": Probe("replaced", SPECIAL),
     "replaced_without_indication": Probe("replaced"),
@@ -110,6 +116,12 @@ def send(service: RunningService, probe: Probe) -> requests.Response:
     body, headers = sample.body, dict(sample.headers)
     if "action" in probe.tweak:
         headers["SOAPAction"] = probe.tweak["action"]
+    if "no_action" in probe.tweak:
+        headers = {k: v for k, v in headers.items() if k.lower() != "soapaction"}
+    if "no_groups" in probe.tweak:
+        body = body.replace(b"<employmentCards>true<", b"<employmentCards>false<")
+    if "ssin" in probe.tweak:
+        body = re.sub(rb"<ssin>\d{11}</ssin>", f"<ssin>{probe.tweak['ssin']}</ssin>".encode(), body)
     if "body" in probe.tweak:
         body = probe.tweak["body"].encode()
     if "soap12" in probe.tweak:

@@ -146,7 +146,9 @@ class ReferenceApp:
         ex.operation = by_action or by_element
         if envelope.version != "1.1" and self.policy.check_soap_version:
             raise Refusal("MSG00053", "SOAP 1.2 envelope")
-        if by_action is None and self.policy.check_soap_action:
+        missing = "HTTP_SOAPACTION" not in environ  # no header at all, not a wrong one
+        dispatched = missing and not self.policy.refuse_missing_soap_action and by_element
+        if by_action is None and self.policy.check_soap_action and not dispatched:
             raise Refusal("MSG00051", "SOAPAction missing or naming no operation")
         if envelope.payload is None or envelope.fault is not None:
             raise Refusal("MSG00004", "the SOAP Body holds no request")

@@ -99,8 +99,10 @@ def process(call: Call, dataset: Dataset, policy: Policy) -> Verdict:
 
 def _process(call: Call, dataset: Dataset, policy: Policy) -> Verdict:
     groups = call.requested_groups()
-    if not groups:
+    if not groups and policy.refuse_no_groups:
         return Verdict("MSG00004", "dataGroups: both groups are false, nothing is asked for")
+    if not groups:  # the reading a service the TSS permits may have: no data asked, none found
+        return Verdict("MSG00100", "dataGroups: both groups are false, no data")
     refused = _credential_control(call, groups, policy)
     if refused:
         return refused
@@ -135,7 +137,11 @@ def _niss_control(
     try:
         bis = niss.is_bis(ssin)
     except niss.InvalidNiss as exc:
-        if policy.check_checksum or exc.rule != "checksum":
+        # A day the pattern admits (00-31) that its month has not: refused by decision only.
+        impossible_day = exc.rule == "day" and int(ssin[4:6]) <= 31
+        if (policy.check_checksum or exc.rule != "checksum") and (
+            policy.refuse_impossible_day or not impossible_day
+        ):
             return Verdict("MSG00011", f"NISS {exc.rule}: {exc.reason}")
         bis = False
     if bis and policy.refuse_bis:

@@ -359,7 +359,30 @@ _ALL = (
     ),
 )
 
-DEFECTS: dict[str, Defect] = {d.name: d for d in _ALL}
+# Choices the TSS permits (issue 9): against the reference our decisions are enforced, so each
+# is a defect the self-check must kill; elsewhere the same behaviour is a deviation.
+_DECISIONS = (
+    Defect(
+        "no_groups_as_no_data",
+        "both dataGroups false is answered NO_DATA_FOUND/MSG00100, not the fault MSG00004",
+        _flags(refuse_no_groups=False),
+        failure_signature=("status.code", "decision both-groups-false"),
+    ),
+    Defect(
+        "impossible_day_accepted",
+        "a NISS whose day does not exist in its month is looked up (MSG00005), not MSG00011",
+        _flags(refuse_impossible_day=False),
+        failure_signature=("status.code", "decision impossible-day"),
+    ),
+    Defect(
+        "missing_soap_action_dispatched",
+        "a request without SOAPAction is dispatched by its body element, not refused MSG00051",
+        _flags(refuse_missing_soap_action=False),
+        failure_signature=("status.code", "decision missing-soapaction"),
+    ),
+)
+
+DEFECTS: dict[str, Defect] = {d.name: d for d in (*_ALL, *_DECISIONS)}
 
 
 def policy_for(name: str) -> Policy:

@@ -24,6 +24,11 @@ class Policy:
     check_path: bool = True  # MSG00052
     check_soap_version: bool = True  # MSG00053
     check_soap_action: bool = True  # MSG00051
+    # No SOAPAction at all is MSG00051 too (decision missing-soapaction); False: dispatched by
+    # the body element, as a service the TSS permits may do.
+    refuse_missing_soap_action: bool = True
+    refuse_no_groups: bool = True  # both dataGroups false: MSG00004 (decision both-groups-false)
+    refuse_impossible_day: bool = True  # 30 February: MSG00011 (decision impossible-day)
     # NISS control (TSS §3.3.3).
     check_checksum: bool = True  # MSG00011 for a pattern-valid number with a wrong checksum
     refuse_bis: bool = True  # REG00004
