@@ -71,3 +71,17 @@ def test_a_malformed_catalogue_names_the_file_and_the_key(
     with pytest.raises(rules.RulesError, match=re.escape(key)) as refused:
         rules._build(yaml.safe_load(text), path)
     assert str(path) in str(refused.value)
+
+
+def test_an_environment_names_the_decisions_it_enforces(tmp_path: Path) -> None:
+    from conformance.harness.environment import EnvironmentConfigError
+    from conformance.harness.environment.files import enforced_decisions
+
+    path = tmp_path / "env.yaml"
+    assert enforced_decisions(path, None) == frozenset()
+    assert enforced_decisions(path, "enforce") == frozenset(rules.all_decisions())
+    assert enforced_decisions(path, ["impossible-day"]) == {"impossible-day"}
+    for bad, said in ((["nope"], "unknown decision id(s) nope"), ("yes", "must be 'enforce'")):
+        with pytest.raises(EnvironmentConfigError, match=re.escape(said)) as refused:
+            enforced_decisions(path, bad)
+        assert str(refused.value).startswith(f"{path}: decisions: ")
