@@ -149,8 +149,8 @@ def test_pis_everywhere_break_only_the_rule_against_them(
 ) -> None:
     expectation, body, status = CASES[name]
     report = _check(factory, expectation(), sprinkle(body, pi), status)
-    assert [f.title for f in report.failures] == [
-        "SOAP 1.1 §3, WS-I BP R1009: no processing instruction in a message"
+    assert [(f.rule, str(f.authority)) for f in report.failures] == [
+        ("soap.no-processing-instruction", "WS-I BP R1009 (SOAP 1.1 §3)")
     ]
     noisy = sprinkle(body, pi)
     assert report.failures[0].received.endswith(f"({noisy.count(b'<?noise')} in all)")

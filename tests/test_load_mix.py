@@ -31,5 +31,5 @@ def test_both_operations_get_the_same_weight() -> None:
 
 
 def test_a_failure_is_named_by_its_rule_title() -> None:
-    failure = CheckFailure("TSS 6.1 MSG00000: description", "x", "y")
-    assert failure_name(failure) == "TSS 6.1 MSG00000: description"
+    failure = CheckFailure("Status description of MSG00000", "x", "y", rule="status.description")
+    assert failure_name(failure) == "status.description: Status description of MSG00000"
