@@ -67,12 +67,12 @@ def test_wrong_answers_are_failures_named_by_their_check(
     )  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
     failures = json.loads((tmp_path / "out" / "sla.json").read_text())["load"]["check_failures"]
-    # One row per operation and broken rule, e.g. "consultEmploymentInfos: TSS 6.1 MSG00000:
-    # description": the check of status/description against the TSS table.
-    assert failures and all(name.endswith(": description") for name in failures), failures
+    # One row per operation and broken rule, e.g. "consultEmploymentInfos: status.description:
+    # Status description of MSG00000": status/description against the TSS table.
+    assert failures and all("status.description: " in name for name in failures), failures
     assert "  failure: " in result.stdout
     stats = (tmp_path / "out" / "locust_failures.csv").read_text()
-    assert ": description" in stats
+    assert "status.description: " in stats
 
 
 def _children(pid: int) -> list[tuple[int, str]]:
