@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import matplotlib.figure  # noqa: F401  (see below)
 import pytest
+import stubs
 
 from conformance import hypothesis_profiles
 
@@ -42,3 +43,12 @@ def html_endpoint() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/ForeignerSituationService/v1/consult"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def stub() -> Iterator[list[stubs.Stub]]:
+    """The misbehaving stubs a test starts (tests/stubs.py), all closed after it."""
+    made: list[stubs.Stub] = []
+    yield made
+    for one in made:
+        one.close()

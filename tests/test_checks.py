@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -674,12 +675,14 @@ def _request_echoed_by(factory: RequestFactory, payload: etree._Element, operati
     )
 
 
-@pytest.mark.parametrize("path", _ANSWERS, ids=[p.stem for p in _ANSWERS])
-def test_valid_examples_pass_every_check(factory, path):
+def example_exchange(
+    factory: RequestFactory, path: Path, body: bytes | None = None
+) -> tuple[Exchange, Expectation]:
+    """A valid example answer (or ``body`` in its place) with the request it echoes and what
+    a case would expect of it."""
     from conformance import soap
 
-    body = path.read_bytes()
-    envelope = soap.read(etree.fromstring(body))
+    envelope = soap.read(etree.fromstring(path.read_bytes()))
     if envelope.fault is not None:
         detail = envelope.fault.detail
         operation = etree.QName(detail).localname.removesuffix("Fault")
@@ -699,7 +702,13 @@ def test_valid_examples_pass_every_check(factory, path):
         )
         request = _request_echoed_by(factory, payload, operation)
         status = 200
-    exchange = Exchange(request, status, {"Content-Type": XML}, body)
+    sent = body if body is not None else path.read_bytes()
+    return Exchange(request, status, {"Content-Type": XML}, sent), expectation
+
+
+@pytest.mark.parametrize("path", _ANSWERS, ids=[p.stem for p in _ANSWERS])
+def test_valid_examples_pass_every_check(factory, path):
+    exchange, expectation = example_exchange(factory, path)
     report = run_checks(exchange, expectation, factory.contract)
     assert report.passed, _titles(report.failures)
 

@@ -24,7 +24,7 @@ from test_checks import (  # the answers and request builders of the checks' own
     _employment,
     _replaced_answer,
     _request,
-    _request_echoed_by,
+    example_exchange,
 )
 
 from conformance import soap
@@ -158,26 +158,7 @@ def test_pis_everywhere_break_only_the_rule_against_them(
 
 @pytest.mark.parametrize("path", _ANSWERS, ids=[p.stem for p in _ANSWERS])
 def test_every_valid_example_passes_with_comments_everywhere(factory: RequestFactory, path) -> None:  # type: ignore[no-untyped-def]
-    body = path.read_bytes()
-    envelope = soap.read(etree.fromstring(body))
-    if envelope.fault is not None:
-        detail = envelope.fault.detail
-        operation = etree.QName(detail).localname.removesuffix("Fault")
-        expectation = Expectation(operation, fault=(None, detail.findtext("detail/reasonCode")))
-        request, status = _request_echoed_by(factory, detail, operation), 500
-    else:
-        payload = envelope.payload
-        operation = etree.QName(payload).localname.removesuffix("Response")
-        requested = payload.findtext("criteria/ssin")
-        expectation = Expectation(
-            operation,
-            status=(payload.findtext("status/value"), payload.findtext("status/code")),
-            requested_ssin=requested,
-            final_ssin=payload.findtext("ssin") or requested,
-        )
-        request, status = _request_echoed_by(factory, payload, operation), 200
-    noisy = sprinkle(body, comment)
-    exchange = Exchange(request, status, {"Content-Type": XML}, noisy)
+    exchange, expectation = example_exchange(factory, path, sprinkle(path.read_bytes(), comment))
     report = run_checks(exchange, expectation, factory.contract)
     assert report.passed, [f"{f.title}: {f.expected} / {f.received}" for f in report.failures]
 

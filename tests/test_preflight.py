@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from conformance.harness import preflight
 from conformance.harness.environment import Environment, Timeouts
 
 TIMEOUTS = Timeouts(connect=0.5, read=0.5)
-
-
-@pytest.fixture
-def stub() -> Iterator[list[stubs.Stub]]:
-    made: list[stubs.Stub] = []
-    yield made
-    for one in made:
-        one.close()
 
 
 def _down(url: str) -> str | None:

@@ -4,7 +4,6 @@ within its deadline, with an error_kind and phase, and a reason that names the p
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ from conformance.harness.environment import ClientProfile, Environment, Timeouts
 from conformance.harness.transport import Transport
 
 CONNECT, READ = 1.0, 1.0
-
-
-@pytest.fixture
-def stub() -> Iterator[list[stubs.Stub]]:
-    made: list[stubs.Stub] = []
-    yield made
-    for one in made:
-        one.close()
 
 
 def _start(made: list[stubs.Stub], behaviour: stubs.Behaviour, **kw) -> stubs.Stub:
