@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import multiprocessing as mp
 import signal
 import socket
@@ -181,6 +182,11 @@ def _child_main(spec: WorkerSpec, host: str, port: int, pipe: Pipe) -> None:
     except BaseException as exc:
         pipe.send(f"{type(exc).__name__}: {exc}")
         raise
+    # The dataset, contract and tables live as long as the process: out of the collector's
+    # sight, each collection walks only what requests allocate (in one process, 309 -> 175 us per
+    # DATA_FOUND request, audit aside).
+    gc.collect()
+    gc.freeze()
 
     def ready() -> None:
         loop = asyncio.get_running_loop()
