@@ -38,6 +38,7 @@ from conformance.reference import samples
 from conformance.reference.audit import AuditLog, read_entries
 from conformance.reference.dataset import Dataset
 from conformance.reference.server import RunningService, start_in_thread
+from conformance.reference.workers import settle_for_serving
 
 CLIENTS = 8
 CLIENT_PROCESSES = 2
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 tls=True, audit_log=work / "floor-tls.jsonl", app_factory=floor_app, **common
             )
             stacks += ["floor tls", "tls"]
+        settle_for_serving()  # as `conformance serve` does: this process now only serves
         tls = _tls_of(services["tls"], dataset) if not args.no_tls else None
         tls_for = {name: tls if "tls" in name else None for name in stacks}
         warmup = min(WARMUP, args.requests)

@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from conformance.reference import defects
     from conformance.reference.dataset import DatasetError
     from conformance.reference.server import ServiceError, start_in_thread
+    from conformance.reference.workers import settle_for_serving
 
     if args.list_defects:
         for defect in defects.DEFECTS.values():
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except (DatasetError, OSError, RuntimeError) as exc:
         print(f"cannot start the reference service: {exc}", file=sys.stderr)
         return 1
+    settle_for_serving()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
