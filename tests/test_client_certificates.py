@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stubs
 import yaml
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -35,11 +36,18 @@ from conformance.harness.certs.factory import KEPT_FOLDER, RefusedCertificate
 from conformance.harness.certs.generate import facts, generate, named
 from conformance.harness.checks import CheckFailure, observe
 from conformance.harness.checks import certificates as check
-from conformance.harness.environment import EnvironmentConfigError, load_environment
+from conformance.harness.environment import (
+    ClientProfile,
+    Environment,
+    EnvironmentConfigError,
+    Timeouts,
+    load_environment,
+)
 from conformance.harness.expectation import Expectation
 from conformance.harness.failures import outcome_text
 from conformance.harness.outcome import FAILED, NOT_TRIGGERABLE, PASSED
 from conformance.harness.runtime import Runtime, open_runtime
+from conformance.harness.transport import Transport
 from conformance.reference.defects import DEFECTS
 from conformance.reference.server import start_in_thread
 
@@ -312,3 +320,46 @@ def test_an_environment_without_own_ca_certificates_skips_only_those_cases() -> 
                 assert reason is not None and "refused_certificates." in reason
             else:
                 assert reason is None
+
+
+# ---- a real handshake, TLS 1.2 and TLS 1.3 alike ---------------------------------------------
+
+
+@pytest.mark.parametrize("tls12", [False, True], ids=["tls1.3", "tls1.2"])
+@pytest.mark.parametrize("kind", GENERATED)
+def test_each_generated_certificate_is_refused_under_both_versions(
+    kind: str, tls12: bool, stub: list[stubs.Stub], tmp_path: Path
+) -> None:
+    # A server demanding a client certificate of its own CA: the generated one is refused in
+    # the handshake (TLS 1.2) or on the first read (TLS 1.3), and the case's check passes.
+    ca_pem, ca_key, ca_cert = stubs.make_ca(tmp_path, "stub-ca")
+    server = stubs.issue(tmp_path, "server", (ca_key, ca_cert))
+    context = stubs.server_context(server, client_ca=ca_pem.cert, tls12=tls12)
+    one = stubs.Stub(stubs.answer(), tls=context)
+    stub.append(one)
+    cert, key, _ca = generate(kind, SUBJECT, tmp_path / kind)
+    made = RefusedCertificate(f"{kind}_cert", kind, cert, key, facts(_load(cert)))
+    url = one.url("https")
+    env = Environment("stub", url, {}, {}, ca_bundle=ca_pem.cert, timeouts=Timeouts(5.0, 5.0))
+    client = ClientProfile("onem", {"cbeNumber": "0206737484"}, "X", cert=cert, key=key)
+    request = OutgoingRequest(url, b"<x/>", {"Content-Type": "text/xml", "SOAPAction": '"a"'})
+    with Transport(env) as transport:
+        exchange = transport.send(request, client)
+    assert exchange.status is None and exchange.error_kind == TLS_REFUSED, exchange.error
+    expected = Expectation(operation=None, tls_refused=True, refused_certificate=made)
+    assert check.check_refused_certificate(observe(exchange, load_contract()), expected) == []
+    # The same server lets a client of its own CA in: the refusal is the certificate's.
+    good = stubs.issue(tmp_path, "client", (ca_key, ca_cert))
+    trusted = ClientProfile("onem", {"cbeNumber": "0206737484"}, "X", cert=good.cert, key=good.key)
+    with Transport(env) as transport:
+        assert transport.send(request, trusted).status == 200
+    # A server of the same version that checks no client certificate fails the case.
+    lax = stubs.Stub(stubs.answer(), tls=stubs.server_context(server, tls12=tls12))
+    stub.append(lax)
+    lax_env = Environment("stub", lax.url("https"), {}, {}, ca_bundle=ca_pem.cert)
+    with Transport(lax_env) as transport:
+        answered = transport.send(OutgoingRequest(lax.url("https"), request.body, {}), client)
+    (failure,) = check.check_refused_certificate(observe(answered, load_contract()), expected)
+    assert failure.received.startswith("answered HTTP 200") and made.facts.subject in (
+        failure.expected
+    )
