@@ -27,6 +27,10 @@ class SignatureError(Exception):
     """The signature does not prove the manifest. The message says which part fails."""
 
 
+class ManifestChanged(SignatureError):
+    """The signature is intact (by its certificate) but signs other bytes than the manifest's."""
+
+
 def sign(data: bytes, certificate: x509.Certificate, key: SigningKey) -> bytes:
     """A DER detached signature of ``data`` by ``key``, carrying ``certificate``."""
     options = [
@@ -56,17 +60,18 @@ def verify(data: bytes, signature: bytes, ca: Sequence[x509.Certificate] = ()) -
         by_type = {a["type"].native: a["values"].native for a in attributes}
         if by_type.get("content_type") != ["data"]:
             raise SignatureError("the signed content type is not data")
-        digest = hashlib.new(algorithm, data).digest()
-        if by_type.get("message_digest") != [digest]:
-            raise SignatureError("the manifest changed after it was signed (digest differs)")
         # RFC 5652 §5.4: the signature covers the DER of the attributes as a SET OF (tag 0x31),
         # not the [0] IMPLICIT tag they carry inside the SignerInfo.
         signed_bytes = b"\x31" + attributes.dump()[1:]
         scheme = signer["signature_algorithm"]
         if _hash_of(scheme) not in (None, algorithm):
             raise SignatureError(f"signed with {_hash_of(scheme)}, digested with {algorithm}")
+        # The attributes' signature before the digest: only an intact signature blames the data.
         _check(certificate, scheme.signature_algo, signer["signature"].native, signed_bytes)
-    except SignatureError:
+        digest = hashlib.new(algorithm, data).digest()
+        if by_type.get("message_digest") != [digest]:
+            raise ManifestChanged("changed after it was signed (the signature signs other bytes)")
+    except SignatureError:  # ManifestChanged too
         raise
     except Exception as exc:  # untrusted bytes: any parse error of asn1crypto or cryptography
         raise SignatureError(f"cannot be read as CMS: {exc}") from None
@@ -137,7 +142,7 @@ def _check(certificate: x509.Certificate, scheme: str, value: bytes, signed: byt
         else:
             raise SignatureError(f"{scheme} does not fit a {type(key).__name__}")
     except InvalidSignature:
-        raise SignatureError("the signature does not match the manifest") from None
+        raise SignatureError("altered: it does not verify with its own certificate") from None
 
 
 def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -24,7 +24,7 @@ from cryptography import x509
 from conformance.certify import manifest
 from conformance.certify.credentials import colon_hex
 from conformance.certify.manifest import ManifestError
-from conformance.certify.signature import SignatureError, load_ca
+from conformance.certify.signature import ManifestChanged, SignatureError, load_ca
 from conformance.certify.signature import verify as verify_signature
 
 OK, NOT_A_PACKAGE, SIGNATURE, FILES, CONTRACT, MANIFEST = 0, 4, 10, 11, 12, 13
@@ -53,6 +53,8 @@ def verify(
     raw = (package / manifest.MANIFEST).read_bytes()
     try:
         signer = verify_signature(raw, (package / manifest.SIGNATURE).read_bytes(), ca)
+    except ManifestChanged as exc:
+        return Result(SIGNATURE, f"{package / manifest.MANIFEST}: {exc}")
     except SignatureError as exc:
         return Result(SIGNATURE, f"{package / manifest.SIGNATURE}: {exc}")
     try:
