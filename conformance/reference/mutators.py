@@ -1,4 +1,4 @@
-"""Response mutators for the deliberate defects (``defects.py``): each bends one thing of the
+"""Response mutators for the deliberate defects (``defects/``): each bends one thing of the
 built payload element (the response, or the fault's detail element) and does nothing when that
 thing is absent, so a defect only shows on the requests that exercise it.
 """

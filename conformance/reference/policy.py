@@ -1,6 +1,6 @@
 """The reference service's behaviour as one immutable value: which checks run, and how.
 
-The faithful service uses :data:`FAITHFUL`. A deliberate defect (``defects.py``) is a
+The faithful service uses :data:`FAITHFUL`. A deliberate defect (``defects/``) is a
 ``dataclasses.replace`` of it: it flips a flag, drops or swaps a processing step, substitutes a
 return code or adds a response mutator. The application reads the policy and never asks which
 defect is active, so every deviation stays a small override in one place.

@@ -3,7 +3,7 @@
 Verdicts (one per defect):
 
 - ``caught``: at least one case FAILED with a failure entry matching the defect's
-  ``failure_signature`` (``reference/defects.py``): the harness names the real problem;
+  ``failure_signature`` (``reference/defects/``): the harness names the real problem;
 - ``caught by unrelated failure``: cases failed, but none says what the defect breaks;
 - ``survived``: every case passed against the defective service;
 - ``broken run``: the run crashed, timed out, or a case errored instead of failing: proves nothing.
