@@ -36,12 +36,20 @@ class Envelope:
     fault: Fault | None
 
 
+# The envelope around a business answer never varies: written once, the payload serialised
+# between its two halves. Appending the payload to an Envelope tree would move it into another
+# document (a walk of the whole subtree) and detach it from the caller's tree.
+_ENVELOPE_OPEN = (
+    b"<?xml version='1.0' encoding='UTF-8'?>\n"
+    + f'<soapenv:Envelope xmlns:soapenv="{NS_SOAP11}"><soapenv:Body>'.encode()
+)
+_ENVELOPE_CLOSE = b"</soapenv:Body></soapenv:Envelope>"
+
+
 def wrap(payload: etree._Element) -> bytes:
     """A SOAP 1.1 envelope around ``payload``, UTF-8 with an XML declaration."""
-    env = etree.Element(etree.QName(NS_SOAP11, "Envelope"), nsmap={"soapenv": NS_SOAP11})
-    body = etree.SubElement(env, etree.QName(NS_SOAP11, "Body"))
-    body.append(payload)
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    inner = etree.tostring(payload, encoding="UTF-8", xml_declaration=False, with_tail=False)
+    return _ENVELOPE_OPEN + inner + _ENVELOPE_CLOSE
 
 
 def fault_envelope(faultcode: str, faultstring: str, detail: etree._Element | None) -> bytes:

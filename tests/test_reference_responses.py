@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from conformance.contract import NS_SOAP11, load_contract
-from conformance.reference import samples
+from conformance.reference import responses, samples
 from conformance.reference.dataset import Dataset
 from conformance.reference.pytest_fixture import session_for
 from conformance.xmlsafe import parse_untrusted
@@ -59,6 +59,18 @@ def test_echoes_are_exact_in_canonical_form(reference_service, operation: str) -
         sent, echoed = request.find(name), response.find(name)
         assert sent is not None and echoed is not None
         assert c14n(echoed) == c14n(sent), name
+
+
+def test_new_ticket_is_a_random_rfc4122_version_4_uuid() -> None:
+    tickets = [responses.new_ticket() for _ in range(2000)]
+    for ticket in tickets:
+        parsed = uuid.UUID(ticket)
+        assert str(parsed) == ticket
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert len(set(tickets)) == len(tickets)
+    # 122 random bits: every hex digit outside the fixed version/variant nibbles varies.
+    for position in (0, 9, 15, 20, 35):
+        assert len({t[position] for t in tickets}) > 8
 
 
 def test_information_cbss_is_fresh_uuid_and_ordered_timestamps(reference_service) -> None:  # type: ignore[no-untyped-def]

@@ -42,6 +42,29 @@ def test_wrap_then_read_round_trips_the_payload() -> None:
     assert load_contract().validate(env.payload) == []
 
 
+def test_wrap_leaves_the_callers_tree_alone_and_drops_the_tail() -> None:
+    holder = etree.Element("holder")
+    payload = _request()
+    holder.append(payload)
+    payload.tail = "after"
+    before = etree.tostring(holder)
+    data = soap.wrap(payload)
+    assert etree.tostring(holder) == before  # not moved out of the caller's tree
+    env = soap.read(parse_untrusted(data))
+    assert env.payload is not None and env.payload.tail is None
+    assert b"after" not in data
+    assert _c14n(env.payload) == _c14n(_request())
+
+
+def test_wrap_keeps_non_ascii_text_as_utf8() -> None:
+    payload = _request()
+    payload.find("legalContext").text = "NEO:ÉTÉ €"  # type: ignore[union-attr]
+    data = soap.wrap(payload)
+    assert "NEO:ÉTÉ €".encode() in data
+    env = soap.read(parse_untrusted(data))
+    assert env.payload is not None and env.payload.findtext("legalContext") == "NEO:ÉTÉ €"
+
+
 @pytest.mark.parametrize("kind", ["Client", "Server", "soapenv:Client", "soap:Server"])
 def test_fault_envelope_then_read(kind: str) -> None:
     detail = etree.Element(etree.QName(NS_FS, "consultEmploymentInfosFault"), nsmap={"fs": NS_FS})

@@ -23,7 +23,6 @@ operation's fault element, ``consultEmploymentInfosFault`` when the operation ca
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,7 +99,7 @@ class ReferenceApp:
         self._results = responses.ResultCache()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        ex = _Exchange(ticket=str(uuid.uuid4()), received=responses.now())
+        ex = _Exchange(ticket=responses.new_ticket(), received=responses.now())
         try:
             reply = self._handle(environ, ex)
         except Refusal as refusal:
@@ -258,7 +257,7 @@ class ReferenceApp:
         received = responses.now()
         self.audit.write(
             AuditEntry(
-                ticket_cbss=str(uuid.uuid4()),
+                ticket_cbss=responses.new_ticket(),
                 customer_ticket=None,
                 time=responses.xsd_datetime(received),
                 method=method,

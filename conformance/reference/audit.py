@@ -17,6 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps builds one per call
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -45,7 +47,7 @@ class AuditLog:
 
     def write(self, entry: AuditEntry) -> None:
         # vars(), not asdict(): the fields are flat, and asdict's deep copy costs on the hot path
-        line = (json.dumps(vars(entry), ensure_ascii=False) + "\n").encode("utf-8")
+        line = (_ENCODER.encode(vars(entry)) + "\n").encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise ValueError("the audit log is closed")

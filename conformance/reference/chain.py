@@ -72,10 +72,11 @@ class Call:
     def requested_groups(self) -> tuple[str, ...]:
         if self.operation != EMPLOYMENT_INFOS:
             return _SPECIAL_GROUPS
+        flags = self.payload.find("criteria/dataGroups")
+        if flags is None:
+            return ()
         return tuple(
-            g
-            for g in EMPLOYMENT_GROUPS
-            if (self.payload.findtext(f"criteria/dataGroups/{g}") or "").strip() in ("true", "1")
+            g for g in EMPLOYMENT_GROUPS if (flags.findtext(g) or "").strip() in ("true", "1")
         )
 
 
