@@ -1,41 +1,27 @@
-"""Loading YAML case files: the shipped JSON Schema first, then codes and roles.
+"""Loading YAML case files into :class:`Case` values: the schema first, then codes and roles.
 
 A case file holds ``cases:``, a list of cases (format in docs/cases.md, schema in
-``conformance/data/case.schema.json``). Every refusal is a :class:`CaseFileError` naming the file
-and the line of the offending node (YAML node marks), so a collection error points at the typo.
-Codes are checked against the TSS tables (``conformance.tables``, TSS 6.1/6.2) and roles against
-the environment (docs/architecture.md "roles"): a case never holds a NISS or an endpoint.
+``conformance/data/case.schema.json``). Reading the YAML and the schema check are in
+``case_file.py``, codes and roles in ``case_references.py``; every refusal is a
+:class:`CaseFileError` naming the file and the line of the offending node.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
-
-from conformance import contract, paths, tables
-from conformance.harness import rules
+from conformance import contract
+from conformance.harness import case_file, rules
+from conformance.harness.case_file import RAW, CaseFileError, Marks, line_of
+from conformance.harness.case_references import check_references
 from conformance.harness.path_assertions import InvalidAssertion, PathAssertion
-from conformance.harness.yamlkeys import duplicate_key
 from conformance.roles import Roles
 
-SCHEMA_FILE = "case.schema.json"
-RAW = "raw"  # a crafted message; it borrows consultEmploymentInfos (Case.wire_operation)
-
-
-class CaseFileError(Exception):
-    """A case file is refused. ``str()`` is ``<file>:<line>: <problem>``."""
-
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
-        self.path, self.line, self.message = path, line, message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+# The loader's error and the crafted-message operation belong to its API.
+__all__ = ["RAW", "Case", "CaseFileError", "load_file"]
 
 
 @dataclass(frozen=True)
@@ -89,83 +75,6 @@ class Case:
         return tuple(roles)
 
 
-@functools.lru_cache(maxsize=1)
-def case_schema() -> dict[str, Any]:
-    """The shipped JSON Schema of a case file."""
-    with (paths.data_dir() / SCHEMA_FILE).open(encoding="utf-8") as fh:
-        schema: dict[str, Any] = json.load(fh)
-    # The operations come from the contract, not from the schema file.
-    operation = schema["$defs"]["case"]["properties"]["operation"]
-    operation["enum"] = [*contract.operation_names(), RAW]
-    return schema
-
-
-def _marks(node: yaml.Node, at: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    """Record the 1-based line of every node, keyed by its JSON path (keys' lines for keys)."""
-    out[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*at, key.value)
-            _marks(value, child, out)
-            out[(*child, "<key>")] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _marks(item, (*at, index), out)
-
-
-def _line(marks: Mapping[tuple[Any, ...], int], at: tuple[Any, ...]) -> int | None:
-    while at not in marks and at:
-        at = at[:-1]
-    return marks.get(at)
-
-
-def _read(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(path, None, f"cannot be read: {exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise CaseFileError(path, line, f"invalid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise CaseFileError(path, None, f"invalid YAML: {exc}") from None
-    marks: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        duplicate = duplicate_key(node)
-        if duplicate is not None:
-            key, line = duplicate
-            # YAML would keep the last one silently: a typo'd case would test something else.
-            raise CaseFileError(path, line, f"duplicate key {key!r}")
-        _marks(node, (), marks)
-    return data, marks
-
-
-def _schema_error(path: Path, data: Any, marks: Mapping[tuple[Any, ...], int]) -> None:
-    validator = jsonschema.Draft202012Validator(case_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if not errors:
-        return
-    # The deepest error is the most precise one; report it with the line of its node.
-    error = max(errors, key=lambda e: len(e.absolute_path))
-    best = jsonschema.exceptions.best_match([error]) or error
-    at = tuple(best.absolute_path)
-    message = best.message
-    if best.validator == "additionalProperties":
-        known = set(best.schema.get("properties", {}))
-        unknown = (
-            [k for k in best.instance if k not in known] if isinstance(best.instance, dict) else []
-        )
-        if unknown:
-            at = (*at, unknown[0], "<key>")
-            message = f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})"
-    where = "/".join(str(p) for p in best.absolute_path) or "<top>"
-    raise CaseFileError(path, _line(marks, at), f"{message} (at {where})")
-
-
 def load_file(
     path: Path | str,
     *,
@@ -182,10 +91,10 @@ def load_file(
     and such a case is kept with :attr:`Case.unmapped` set.
     """
     path = Path(path)
-    data, marks = _read(path)
+    data, marks = case_file.read(path)
     if data is None:
         raise CaseFileError(path, None, "empty case file (expected a 'cases:' list)")
-    _schema_error(path, data, marks)
+    case_file.check_schema(path, data, marks)
     cases: list[Case] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["cases"]):
@@ -196,13 +105,13 @@ def load_file(
                 path, case.line, f"duplicate case id {case.id!r} (first at line {seen[case.id]})"
             )
         seen[case.id] = case.line
-        unmapped = _check_refs(path, case, raw, at, marks, codes, clients, persons, vocabulary)
+        unmapped = check_references(path, raw, at, marks, codes, clients, persons, vocabulary)
         cases.append(replace(case, unmapped=unmapped) if unmapped else case)
     return cases
 
 
-def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) -> Case:
-    line = _line(marks, at) or 0
+def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Marks) -> Case:
+    line = line_of(marks, at) or 0
     request = dict(raw.get("request") or {})
     given = dict(raw["given"]) if raw.get("given") else None
     has_ssin_source = bool(
@@ -219,13 +128,13 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Any) 
             f"case {raw['id']!r}: request.person and given.ssin/person exclude each other",
         )
     if raw["operation"] == contract.SPECIAL_INFOS and "dataGroups" in request:
-        line = _line(marks, (*at, "request", "dataGroups", "<key>")) or line
+        line = line_of(marks, (*at, "request", "dataGroups", "<key>")) or line
         raise CaseFileError(path, line, "consultSpecialInfos has no dataGroups (TSS 5.3.1)")
     for index, data in enumerate(raw["expect"].get("assertions") or ()):
         try:  # a bad regular expression is found now, not when the case runs
             PathAssertion.from_mapping(data)
         except InvalidAssertion as exc:
-            where = _line(marks, (*at, "expect", "assertions", index)) or line
+            where = line_of(marks, (*at, "expect", "assertions", index)) or line
             raise CaseFileError(path, where, f"case {raw['id']!r}: {exc}") from None
     return Case(
         id=raw["id"],
@@ -256,76 +165,3 @@ def _decision(path: Path, line: int, raw: Mapping[str, Any]) -> str:
             path, line, f"case {raw['id']!r}: decision {name!r} is not in rules.yaml"
         )
     return name
-
-
-def _check_refs(
-    path: Path,
-    case: Case,
-    raw: Mapping[str, Any],
-    at: tuple[Any, ...],
-    marks: Any,
-    codes: Collection[str],
-    clients: Collection[str],
-    persons: Collection[str],
-    vocabulary: Roles | None,
-) -> tuple[str, ...]:
-    for kind in ("status", "fault"):
-        code = raw["expect"].get(kind, {}).get("code")
-        if code is not None and code not in codes:
-            line = _line(marks, (*at, "expect", kind, "code"))
-            raise CaseFileError(path, line, f"unknown return code {code!r} (not in the TSS tables)")
-    _check_table_row(path, raw["expect"], at, marks)
-    checks = [("client", clients, (*at, "client"), [case.client])]
-    given = raw.get("given") or {}
-    checks.append(("client", clients, (*at, "given", "client"), list(given.get("client") or ())))
-    checks.append(("person", persons, (*at, "given", "person"), list(given.get("person") or ())))
-    if case.request.get("person"):
-        checks.append(("person", persons, (*at, "request", "person"), [case.request["person"]]))
-    unmapped: list[str] = []
-    for what, known, where, roles in checks:
-        shared: frozenset[str] = frozenset()
-        if vocabulary is not None:
-            shared = vocabulary.clients if what == "client" else vocabulary.persons
-        for index, role in enumerate(roles):
-            if role in known:
-                continue
-            if role in shared:
-                unmapped.append(f"{what} role {role!r}")
-                continue
-            line = _line(marks, (*where, index)) or _line(marks, where)
-            raise CaseFileError(
-                path,
-                line,
-                f"unknown {what} role {role!r} (known: {', '.join(sorted({*known, *shared}))})",
-            )
-    return tuple(dict.fromkeys(unmapped))
-
-
-def _check_table_row(
-    path: Path, expect: Mapping[str, Any], at: tuple[Any, ...], marks: Any
-) -> None:
-    """The expected outcome is its code's own row: a business code is a status with the row's
-    value (TSS 6.1), a technical code a fault with the row's faultcode (TSS 6.2). A case at odds
-    with the tables could only fail, and its failure would blame the service for the case."""
-    status, fault = expect.get("status"), expect.get("fault")
-    problem, where = None, None
-    if status is not None:
-        code, value = status["code"], status["value"]
-        business = tables.business_codes().get(code)
-        if code in tables.technical_codes():
-            problem, where = f"{code} is a technical code (TSS 6.2): expect a fault", "code"
-        elif business is not None and value != business.value:
-            problem = f"{code} comes with status value {business.value} (TSS 6.1), not {value}"
-            where = "value"
-        kind = "status"
-    if fault is not None:
-        code, faultcode = fault["code"], fault.get("faultcode")
-        technical = tables.technical_codes().get(code)
-        if code in tables.business_codes():
-            problem, where = f"{code} is a business code (TSS 6.1): expect a status", "code"
-        elif technical is not None and faultcode not in (None, technical.fault_kind):
-            problem = f"{code} is a {technical.fault_kind} fault (TSS 6.2), not {faultcode}"
-            where = "faultcode"
-        kind = "fault"
-    if problem is not None:
-        raise CaseFileError(path, _line(marks, (*at, "expect", kind, where)), problem)
