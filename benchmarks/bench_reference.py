@@ -10,7 +10,8 @@ measures, in this order and on the same stack (``--workers`` processes sharing t
 * floor: the server returning canned bytes (what the HTTP stack alone costs), plain and TLS;
 * the reference service, plain HTTP and two-way TLS.
 
-Printed: each round, then the medians side by side with the floor (share = reference / floor),
+Printed: each round with the server CPU per request (all workers; steadier than req/s on a
+shared machine), then the medians side by side with the floor (share = reference / floor),
 then the service's RSS (all workers) over ``--rss-requests`` and audit entries vs requests sent.
 Targets (issue 10): plain >= 3,000 req/s, TLS >= 2,500 req/s, p99 < 10 ms, share >= 0.6, flat
 RSS. The machine is shared: figures are noisy, hence medians over rounds and the floor in the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing as mp
+import os
 import ssl
 import statistics
 import sys
@@ -155,11 +157,21 @@ def rss_kib(pids: list[int]) -> int:
     return total
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of ``pids`` so far (the service's workers, this process included)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (proc(5), after the name)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def show(label: str, figures: dict[str, float], floor: dict[str, float] | None = None) -> None:
     share = f"  {figures['req_per_s'] / floor['req_per_s']:4.2f}x floor" if floor else ""
+    cpu = f"  server CPU {figures['cpu_us']:4.0f} us/req" if "cpu_us" in figures else ""
     print(
         f"  {label:26} {figures['req_per_s']:>7.0f} req/s  p50 {figures['p50_ms']:6.2f} ms  "
-        f"p99 {figures['p99_ms']:6.2f} ms  errors {figures['errors']:.0f}{share}",
+        f"p99 {figures['p99_ms']:6.2f} ms  errors {figures['errors']:.0f}{cpu}{share}",
         flush=True,
     )
 
@@ -221,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         for number in range(1, args.rounds + 1):
             print(f"round {number}")
             for name in stacks:
+                pids = services[name].worker_pids()
+                before = cpu_seconds(pids)
                 figures = load(services[name].url, body, headers, args.requests, tls_for[name])
+                # CPU, unlike req/s, does not depend on what else the machine runs at the time.
+                figures["cpu_us"] = (cpu_seconds(pids) - before) / figures["requests"] * 1e6
                 rounds[name].append(figures)
                 show(name, figures)
         print(f"medians over {args.rounds} rounds (the floor is the same stack, canned bytes):")
@@ -231,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_tls:
             show("floor, two-way TLS", medians["floor tls"])
             show("reference, two-way TLS", medians["tls"], medians["floor tls"])
+        for stack in ("plain", "tls") if not args.no_tls else ("plain",):
+            app_us = medians[stack]["cpu_us"] - medians[f"floor {stack}"]["cpu_us"]
+            print(f"  the application's own server CPU, {stack}: {app_us:.0f} us per request")
         _rss_run(services["plain"], body, headers, args.rss_requests)
         sent = warmup + args.rounds * args.requests + args.rss_requests + 1
         print(
