@@ -1,7 +1,7 @@
 """The hooks of a conformance run, registered by ``conformance/plugin.py`` only when the run asks
 for one (so importing this module is allowed to be heavy). Collection lives in
-``harness/collect.py``, running a case in ``harness/execute.py``, return-code coverage in
-``harness/coverage.py`` and reports in ``conformance/reports``.
+``harness/collect.py``, running a case in ``harness/execute.py``, and the run as a whole
+(outcomes, coverage, SLA, reports, exit status) in ``harness/run_controller.py``.
 
 With xdist, each worker runs cases with its own environment (built once per worker); every case
 report carries its outcome to the controller, which alone aggregates coverage and writes reports.
@@ -20,26 +20,14 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
-from conformance.contract import Contract, ContractError, load_contract
-from conformance.harness import collect, coverage, execute, preflight, runtime, wire
-from conformance.harness.budget import EXIT_MAX_TIME
+from conformance.harness import collect, execute, runtime, wire
 from conformance.harness.environment.summary import environment_summary
-from conformance.harness.failures import deviation_lines
-from conformance.harness.outcome import DEVIATION, FAILED, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
+from conformance.harness.outcome import FAILED
+from conformance.harness.run_controller import RunController
 from conformance.hypothesis_profiles import ENV_VAR
 from conformance.paths import DEFAULT_REPORT_DIR
-from conformance.plugin import DEFAULT_ENV
-from conformance.reports import live, outcomes_file
+from conformance.reports import live
 from conformance.reports.masking import Masker
-from conformance.reports.session import ReportDirError, ReportSession
-from conformance.sla import files as sla_files
-from conformance.sla import render
-from conformance.sla.compute import VIOLATED, SlaReport
-from conformance.sla.samples import Sample
-
-_WIRE = "conformance_outcome"  # attribute of a TestReport; survives xdist serialisation
-_ENV = "conformance_environment"
-SLA_VIOLATED = 7  # exit code: every case passed, the SLA did not (--sla or sla: enforce)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,7 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # be read-only or someone else's project.
         set_hypothesis_home_dir(Path(explicit).resolve() / ".hypothesis")
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
-        controller = _Controller(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
+        controller = RunController(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
         # A folder that cannot be written stops the run before anything runs (under xdist the
         # controller collects nothing, so the arguments tell whether cases will run).
         # --collect-only writes nothing, so it neither checks nor clears the folder.
@@ -124,8 +112,8 @@ def pytest_runtest_makereport(
     live.attach_outcome(
         outcome, mask=Masker(summary["known_ssins"]) if masking else None, secrets=secrets
     )
-    setattr(report, _WIRE, wire.outcome_to_wire(outcome))
-    setattr(report, _ENV, summary)
+    setattr(report, wire.OUTCOME_ATTR, wire.outcome_to_wire(outcome))
+    setattr(report, wire.ENVIRONMENT_ATTR, summary)
     return report
 
 
@@ -133,177 +121,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runtime.close_runtime(config)
     if config.getoption("conformance_report_dir"):
         set_hypothesis_home_dir(None)  # back to Hypothesis's default (in-process runs)
-
-
-class _Controller:
-    """Run-level hooks, registered on the controller only: aggregate outcomes, coverage, reports."""
-
-    def __init__(self, config: pytest.Config, report_dir: Path) -> None:
-        self.config = config
-        self.report_dir = report_dir
-        self.results: list[coverage.CaseResult] = []
-        self.environment: dict[str, Any] | None = None
-        self.reports: ReportSession | None = None
-        self.rows: list[coverage.CoverageRow] | None = None
-        self.interrupted = False
-        self.saw_case_files = False
-        self.sla_samples: list[Sample] = []
-        self.sla_excluded: list[str] = []  # the cases marked ``sla: exclude`` that ran
-        self.sla: SlaReport | None = None
-        self.preflight = False  # cases will run: check the endpoint first
-        self.stopped = False  # a case was not run: --max-time was reached
-        self.deviations: list[CaseOutcome] = []  # cases whose only broken rules are decisions
-
-    @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
-    def pytest_sessionstart(self) -> None:
-        if not self.preflight:
-            return
-        env = self.config.getoption("conformance_env") or DEFAULT_ENV
-        down = preflight.endpoint_down(env, self.config.getoption("conformance_endpoint"))
-        if down:
-            pytest.exit(down, returncode=preflight.EXIT_ENDPOINT_DOWN)
-
-    def check_writable(self, *, usage_error: bool) -> None:
-        try:
-            ReportSession.folder_only(self.report_dir).check_writable()
-        except ReportDirError as exc:
-            if usage_error:
-                raise pytest.UsageError(str(exc)) from None
-            pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
-
-    def clear_bundles(self) -> None:
-        ReportSession.folder_only(self.report_dir).clear_bundles()
-        outcomes_file.clear(self.report_dir)
-
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        if not self.config.option.collectonly and any(
-            isinstance(item, collect.CaseItem) for item in items
-        ):
-            self.check_writable(usage_error=False)
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        data = getattr(report, _WIRE, None)
-        if data is None:
-            return
-        outcome: CaseOutcome = wire.outcome_from_wire(data)
-        self.environment = self.environment or getattr(report, _ENV)
-        reason = ""
-        if outcome.outcome in (NOT_TRIGGERABLE, NOT_RUN) and isinstance(report.longrepr, tuple):
-            reason = str(report.longrepr[2]).removeprefix("Skipped: ")  # the skip message
-        self.stopped = self.stopped or outcome.outcome == NOT_RUN
-        self.results.append(
-            coverage.CaseResult(
-                outcome.case_id, outcome.code or None, outcome.outcome, reason, outcome.decision
-            )
-        )
-        if outcome.outcome == DEVIATION:
-            self.deviations.append(outcome)
-        self._print_live(outcome)
-        self.sla_samples += outcome.sla_samples
-        if not outcome.sla_sample and outcome.exchanges:
-            self.sla_excluded.append(outcome.case_id)
-        if self.reports is None:
-            self.reports = self._report_session()
-        self.reports.case_finished(outcome)
-        outcomes_file.append(self.report_dir, outcomes_file.record(outcome, reason=reason))
-
-    def _print_live(self, outcome: CaseOutcome) -> None:
-        """The failure's line now, flushed: a run killed from outside still shows why."""
-        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
-        env = self.environment or {}
-        masking = self.config.getoption("conformance_mask_ssin")
-        line = live.failure_line(
-            outcome,
-            mask=Masker(env.get("known_ssins", ())) if masking else None,
-            secrets=[os.environ.get(name, "") for name in env.get("secret_env_vars", ())],
-        )
-        if terminal is None or line is None:
-            return
-        terminal.ensure_newline()
-        terminal.write_line(line)
-        terminal.flush()
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        # Only this plugin collects YAML; under xdist the controller sees refused files only.
-        if report.nodeid.split("::")[0].endswith(collect.SUFFIXES):
-            self.saw_case_files = True
-            if report.failed:  # a refused case file: its cases never ran, and the run says so
-                reason = str(report.longrepr).strip().splitlines()
-                line = outcomes_file.collection_error(report.nodeid, reason[-1] if reason else "")
-                outcomes_file.append(self.report_dir, line)
-
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.config.option.collectonly or not (self.environment or self.saw_case_files):
-            return  # nothing ran, or no case at all (e.g. the project's own tests)
-        self.interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
-        declared = self.environment["not_triggerable"] if self.environment else {}
-        self.rows = coverage.rows(self.results, declared)
-        coverage.write(self.report_dir, self.rows)
-        partial = self.config.getoption("conformance_allow_partial")
-        if coverage.missing(self.rows) and not partial and session.exitstatus == 0:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        self.sla = sla_files.write(
-            self.report_dir, self.sla_samples, extra={"excluded_cases": sorted(self.sla_excluded)}
-        )
-        enforce = self.config.getoption("conformance_sla") or bool(
-            (self.environment or {}).get("sla_enforce")
-        )
-        if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
-            session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
-        if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:
-            session.exitstatus = SLA_VIOLATED
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.rows is None:
-            return
-        declared = self.environment["not_triggerable"] if self.environment else {}
-        skipped = coverage.not_triggerable_lines(self.results, declared)
-        if skipped:  # printed by conformance run too: it asks for no code summary only
-            terminalreporter.section("not triggerable here")
-            for line in skipped:
-                terminalreporter.write_line(line)
-        if self.deviations:  # printed by conformance run too, so QA can ask BCSS about each
-            terminalreporter.section("deviations from our decisions (not failures)")
-            for line in deviation_lines(self.deviations):
-                terminalreporter.write_line(line)
-        if self.config.getoption("conformance_no_summary"):
-            return
-        terminalreporter.section("TSS return codes")
-        for line in coverage.summary_lines(self.rows):
-            terminalreporter.write_line(line)
-        partial = self.config.getoption("conformance_allow_partial")
-        terminalreporter.write_line(coverage.verdict_line(self.rows, partial=partial))
-        if self.sla is not None:
-            terminalreporter.write_line(render.summary_line(render.to_json(self.sla)))
-
-    def pytest_unconfigure(self) -> None:
-        if self.rows is not None:
-            # After junitxml wrote its file, so masking covers it too.
-            reports = self.reports or self._report_session()
-            reports.finish([row.as_json() for row in self.rows], self.interrupted)
-
-    def _report_session(self) -> ReportSession:
-        env = self.environment or {}
-        name = env.get("name") or self.config.getoption("conformance_env") or DEFAULT_ENV
-        junit = self.config.getoption("xmlpath", None)
-        allure_dir = self.config.getoption("allure_report_dir", None)
-        return ReportSession(
-            self.report_dir,
-            mask_ssin=bool(self.config.getoption("conformance_mask_ssin")),
-            environment_name=name,
-            endpoint=env.get("endpoint", ""),
-            client_organisation=env.get("organisation", ""),
-            known_ssins=env.get("known_ssins", ()),
-            secret_env_vars=env.get("secret_env_vars", ()),
-            contract=_contract(env),
-            junit_path=Path(junit) if junit else None,
-            results_dir=Path(allure_dir) if allure_dir else None,
-        )
-
-
-def _contract(env: dict[str, Any]) -> Contract | None:
-    """The contract the workers judged against (for the reports' sha256 digests)."""
-    try:
-        return load_contract(env.get("xsd"), env.get("wsdl"))
-    except ContractError:
-        return None

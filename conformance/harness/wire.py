@@ -11,6 +11,11 @@ from conformance.harness.checks import CheckFailure
 from conformance.harness.outcome import CaseOutcome
 from conformance.sla.samples import Sample
 
+# Attributes of a pytest TestReport that carry a case to the controller (they survive xdist's
+# serialisation of the report).
+OUTCOME_ATTR = "conformance_outcome"
+ENVIRONMENT_ATTR = "conformance_environment"
+
 
 def outcome_to_wire(outcome: CaseOutcome) -> dict[str, Any]:
     """Plain data (execnet-serialisable) for a test report attribute."""
