@@ -17,7 +17,7 @@ import pytest
 
 from conformance import tables
 from conformance.harness.cases import load_file
-from conformance.harness.collect import is_case_file
+from conformance.harness.collect import case_folder_problem, is_case_file
 
 pytest_plugins = ["pytester"]
 
@@ -88,6 +88,23 @@ def test_which_yaml_files_are_cases(tmp_path: Path) -> None:
     assert not is_case_file(tmp_path / "cases" / "environments" / "acc.yaml")
     assert not is_case_file(tmp_path / "other" / "a.yaml")
     assert not is_case_file(tmp_path / "cases" / "notes.txt")
+
+
+def test_a_cases_argument_that_would_collect_nothing_says_why(tmp_path: Path) -> None:
+    assert case_folder_problem(tmp_path / "missing") == "no such file or folder"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "a.yaml").write_text("cases: []\n")
+    assert "folder named 'cases'" in (case_folder_problem(tmp_path / "mine") or "")
+    assert case_folder_problem(tmp_path / "mine" / "a.yaml") is not None
+    (tmp_path / "cases" / "environments").mkdir(parents=True)
+    (tmp_path / "cases" / "environments" / "acc.yaml").write_text("endpoint: x\n")
+    assert case_folder_problem(tmp_path / "cases") is not None  # environments are not cases
+    assert case_folder_problem(tmp_path) is not None
+    (tmp_path / "cases" / "sub").mkdir()
+    (tmp_path / "cases" / "sub" / "b.yml").write_text("cases: []\n")
+    assert case_folder_problem(tmp_path / "cases") is None
+    assert case_folder_problem(tmp_path) is None  # a folder holding a cases folder
+    assert case_folder_problem(tmp_path / "cases" / "sub" / "b.yml") is None
 
 
 def test_one_item_per_case(project: pytest.Pytester) -> None:

@@ -168,12 +168,16 @@ def test_an_unwritable_report_dir_is_one_line_on_stderr(tmp_path: Path) -> None:
         (["--endpoint", "ftp://host/x"], "--endpoint: 'ftp://host/x' is not an http(s) URL"),
         (["--defect", "nope"], "unknown defect 'nope'"),
         (["--env", "bad.yaml", "--defect", "bis_accepted"], "a defect applies to the built-in"),
+        (["--cases", "nowhere"], "--cases nowhere: no such file or folder"),
+        (["--cases", "mine"], "--cases mine: no case file: cases are *.yaml or *.yml files under"),
     ],
 )
 def test_a_bad_environment_is_one_line_before_anything_runs(
     tmp_path: Path, args: list[str], says: str
 ) -> None:
     (tmp_path / "bad.yaml").write_text("endpoint: https://127.0.0.1:1/x\nbogus: 1\n")
+    (tmp_path / "mine").mkdir()  # a folder of cases not named "cases": pytest would collect none
+    (tmp_path / "mine" / "a.yaml").write_text("cases: []\n")
     (tmp_path / "out" / "bundles").mkdir(parents=True)
     (tmp_path / "out" / "coverage.json").write_text("[]")  # a previous run's: left untouched
     result = _run(tmp_path, *args)

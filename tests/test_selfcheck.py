@@ -238,7 +238,13 @@ def test_list_and_unknown_defect(capsys: pytest.CaptureFixture[str], tmp_path: P
     listed = capsys.readouterr().out
     assert all(name in listed for name in DEFECTS) and "signature: " in listed
     assert main(["selfcheck", "--report-dir", str(tmp_path), "--defect", "nope"]) == 4
-    assert "unknown defect(s) nope" in capsys.readouterr().out
+    assert "unknown defect(s) nope" in capsys.readouterr().err
+    missing = tmp_path / "no-such-folder"
+    assert main(["selfcheck", "--report-dir", str(tmp_path), "--cases", str(missing)]) == 4
+    captured = capsys.readouterr()
+    said = f"conformance selfcheck: --cases {missing}: no such file or folder"
+    assert captured.err.strip() == said
+    assert "selfcheck:" not in captured.out  # refused before anything ran
     with pytest.raises(KeyError, match="known:"):
         run_selfcheck(tmp_path, ["nope"])
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from conformance import paths
-from conformance.harness import coverage
+from conformance.harness import collect, coverage
 from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.environment import EnvironmentConfigError, check_environment
 from conformance.harness.preflight import EXIT_ENDPOINT_DOWN
@@ -134,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         check_environment(args.env, args.endpoint, defect=getattr(args, "defect", None))
     except EnvironmentConfigError as exc:
         print(f"conformance run: {exc}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+    if args.cases and (problem := collect.case_folder_problem(Path(args.cases))):
+        print(f"conformance run: --cases {args.cases}: {problem}", file=sys.stderr)
         return int(pytest.ExitCode.USAGE_ERROR)
     # One run per results folder: an earlier run's results would show as retries of this one;
     # the trend lives in history.jsonl (``conformance report``). Not allure's --clean-alluredir:

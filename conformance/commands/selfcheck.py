@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.harness import collect
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.selfcheck import DEFAULT_TIMEOUT_S, SUBDIR, run_selfcheck
 from conformance.selfcheck import matrix as km
@@ -66,16 +67,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     unknown = [name for name in args.defect or () if name not in DEFECTS]
     if unknown:
-        print(f"conformance selfcheck: unknown defect(s) {', '.join(unknown)}; see --list")
+        print(
+            f"conformance selfcheck: unknown defect(s) {', '.join(unknown)}; see --list",
+            file=sys.stderr,
+        )
         return _USAGE_ERROR
     if args.jobs < 1 or args.timeout <= 0:
-        print("conformance selfcheck: --jobs must be >= 1 and --timeout > 0")
+        print("conformance selfcheck: --jobs must be >= 1 and --timeout > 0", file=sys.stderr)
+        return _USAGE_ERROR
+    if args.cases and (problem := collect.case_folder_problem(Path(args.cases))):
+        print(f"conformance selfcheck: --cases {args.cases}: {problem}", file=sys.stderr)
         return _USAGE_ERROR
     report_dir = Path(args.report_dir)
     try:
         (report_dir / SUBDIR).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        print(f"conformance selfcheck: cannot write {report_dir}: {exc}")
+        print(f"conformance selfcheck: cannot write {report_dir}: {exc}", file=sys.stderr)
         return _USAGE_ERROR
     names = list(dict.fromkeys(args.defect)) if args.defect else None
     count = len(names) if names else len(DEFECTS)

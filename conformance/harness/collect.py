@@ -37,6 +37,20 @@ def is_case_file(path: Path) -> bool:
     return CASES_FOLDER in folders and EXCLUDED_FOLDER not in folders[folders.index(CASES_FOLDER) :]
 
 
+def case_folder_problem(path: Path) -> str | None:
+    """Why ``path`` (a ``--cases`` argument) would collect no case, or None when it holds one:
+    pytest alone would only say "no tests ran"."""
+    if not path.exists():
+        return "no such file or folder"
+    candidates = [path] if path.is_file() else path.rglob("*")
+    if any(p.suffix in SUFFIXES and is_case_file(p.resolve()) for p in candidates):
+        return None
+    return (
+        f"no case file: cases are {' or '.join('*' + s for s in SUFFIXES)} files under a folder "
+        f"named '{CASES_FOLDER}' (not under '{EXCLUDED_FOLDER}'); put them in such a folder"
+    )
+
+
 def names_cases(args: list[str]) -> bool:
     """True when pytest's arguments point at case files (a case file or a ``cases`` folder, or
     a folder holding one)."""
