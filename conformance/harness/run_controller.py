@@ -25,8 +25,6 @@ from conformance.sla import render
 from conformance.sla.compute import VIOLATED, SlaReport
 from conformance.sla.samples import Sample
 
-SLA_VIOLATED = 7  # exit code: every case passed, the SLA did not (--sla or sla: enforce)
-
 
 class RunController:
     """Run-level hooks, registered on the controller only: aggregate outcomes, coverage, reports."""
@@ -144,7 +142,7 @@ class RunController:
         if self.stopped and session.exitstatus in (0, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = EXIT_MAX_TIME  # incomplete, whatever the cases that ran said
         if enforce and self.sla.verdict == VIOLATED and session.exitstatus == 0:
-            session.exitstatus = SLA_VIOLATED
+            session.exitstatus = sla_files.EXIT_SLA_VIOLATED  # cases passed, SLA did not
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.rows is None:

@@ -45,7 +45,6 @@ WORKER_WAIT_S = 60.0  # how long the master waits for its workers
 STALL_S = 30.0  # --requests: a run with no new request for this long stops
 PROGRESS_EVERY_S = 2.0
 STOP_TIMEOUT_S = 3.0
-SLA_VIOLATED = 7
 assert locust.__version__
 
 
@@ -205,7 +204,7 @@ def _report(
         print(f"  worker {worker} went missing during the run: its last samples are lost")
     if failures or missing:
         return 1
-    return SLA_VIOLATED if options.sla_enforce and report.verdict == VIOLATED else 0
+    return sla_files.EXIT_SLA_VIOLATED if options.sla_enforce and report.verdict == VIOLATED else 0
 
 
 def _locust_files(env: Environment, report_dir: Path) -> None:

@@ -19,6 +19,8 @@ SLA_MD = "sla.md"
 SLA_PNG = "sla.png"
 TREND_PNG = "sla-trend.png"
 FILES = (SLA_JSON, SLA_MD, SLA_PNG, TREND_PNG)
+# The exit code of `conformance run` and `conformance load` when the SLA counts and is violated.
+EXIT_SLA_VIOLATED = 7
 
 
 def write(
