@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_tls:
             show("floor, two-way TLS", medians["floor tls"])
             show("reference, two-way TLS", medians["tls"], medians["floor tls"])
-        for stack in ("plain", "tls") if not args.no_tls else ("plain",):
+        for stack in (name for name in stacks if not name.startswith("floor ")):
             app_us = medians[stack]["cpu_us"] - medians[f"floor {stack}"]["cpu_us"]
             print(f"  the application's own server CPU, {stack}: {app_us:.0f} us per request")
         _rss_run(services["plain"], body, headers, args.rss_requests)
