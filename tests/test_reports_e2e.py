@@ -251,11 +251,33 @@ def test_a_reused_report_folder_shows_this_run_only(tmp_path: Path) -> None:
     assert [r["status"] for r in results] == ["passed"]
 
 
+@contextmanager
+def _children_hear_ctrl_c() -> Iterator[None]:
+    """A shell starts a background job with SIGINT ignored (POSIX), and an ignored signal stays
+    ignored across exec: a suite started that way would start a child deaf to Ctrl-C. A handled
+    signal is reset to its default by exec, so this process handles it while the child starts."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _ignores_sigint(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():  # not Linux: nothing to tell
+        return False
+    ignored = next(line for line in status.read_text().splitlines() if line.startswith("SigIgn"))
+    return bool(int(ignored.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
 def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
     report_dir = tmp_path / "reports"
     with _wrong_service(hold_after=3) as (url, handler):
         command = _command(report_dir, "--endpoint", url)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with _children_hear_ctrl_c():
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert not _ignores_sigint(process.pid), "the run started with SIGINT ignored"
         for _ in range(600):  # bounded: until the run is stuck on the held request
             if handler.hits > 3 or process.poll() is not None:
                 break
@@ -266,7 +288,7 @@ def test_ctrl_c_keeps_matrix_and_bundles_so_far(tmp_path: Path) -> None:
         output, _ = process.communicate(timeout=120)
     assert process.returncode != 0, output
     matrix = (report_dir / "coverage.md").read_text()
-    assert "interrupted" in matrix and "not run" in matrix
+    assert "interrupted" in matrix and "not run" in matrix, output.decode(errors="replace")[-4000:]
     assert len(list((report_dir / BUNDLES_DIR).glob("*/README.txt"))) >= 1
 
 
