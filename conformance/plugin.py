@@ -121,3 +121,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # pytest_configure is historic: registering now runs the hooks' own at once.
     config.pluginmanager.register(hooks, HOOKS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """A conformance run whose endpoint is down stops here, before any session starts."""
+    if not is_conformance_run(config):
+        return None
+    from conformance.harness import hooks
+
+    return hooks.stop_if_endpoint_down(config)

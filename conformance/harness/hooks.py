@@ -12,6 +12,7 @@ item: the process's Hypothesis default is left as it is.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,16 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
-from conformance.harness import collect, execute, runtime, wire
+from conformance.harness import collect, execute, preflight, runtime, wire
 from conformance.harness.environment.summary import environment_summary
 from conformance.harness.outcome import FAILED
 from conformance.harness.run_controller import RunController
 from conformance.hypothesis_profiles import ENV_VAR
 from conformance.paths import DEFAULT_REPORT_DIR
+from conformance.plugin import DEFAULT_ENV
 from conformance.reports import live
 from conformance.reports.masking import Masker
+from conformance.reports.session import ReportDirError, ReportSession
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,16 +50,55 @@ def pytest_configure(config: pytest.Config) -> None:
         # be read-only or someone else's project.
         set_hypothesis_home_dir(Path(explicit).resolve() / ".hypothesis")
     if not hasattr(config, "workerinput"):  # the controller, or a run without xdist
-        controller = RunController(config, Path(explicit or DEFAULT_REPORT_DIR).resolve())
+        controller = RunController(config, _report_dir(config))
         # A folder that cannot be written stops the run before anything runs (under xdist the
         # controller collects nothing, so the arguments tell whether cases will run).
-        # --collect-only writes nothing, so it neither checks nor clears the folder.
-        wanted = explicit or collect.names_cases(config.args)
-        if wanted and not config.option.collectonly:
+        if _runs_cases(config):
             controller.check_writable(usage_error=True)
             controller.clear_bundles()  # an earlier run's bundles would outlive a fix
-            controller.preflight = True
         config.pluginmanager.register(controller, "conformance-controller")
+
+
+def _report_dir(config: pytest.Config) -> Path:
+    return Path(config.getoption("conformance_report_dir") or DEFAULT_REPORT_DIR).resolve()
+
+
+def _runs_cases(config: pytest.Config) -> bool:
+    # --collect-only writes nothing, so it neither checks nor clears the folder.
+    explicit = config.getoption("conformance_report_dir")
+    return bool(explicit or collect.names_cases(config.args)) and not config.option.collectonly
+
+
+# What pytest shows instead of running a session (help, fixtures, markers, the cache).
+_INFORMATIONAL = (
+    "help",
+    "version",
+    "markers",
+    "showfixtures",
+    "show_fixtures_per_test",
+    "cacheshow",
+)
+
+
+def stop_if_endpoint_down(config: pytest.Config) -> int | None:
+    """The preflight (``harness/preflight.py``), from ``pytest_cmdline_main``: before pytest starts
+    a session, so that a down endpoint ends the run with one line on stderr and exit code 6
+    (``pytest.exit`` from a session hook prints its reason three times, once in a banner naming
+    pytest's internal exception). Before xdist starts workers, too."""
+    if hasattr(config, "workerinput") or not _runs_cases(config):
+        return None
+    if any(getattr(config.option, name, None) for name in _INFORMATIONAL):
+        return None
+    try:
+        ReportSession.folder_only(_report_dir(config)).check_writable()
+    except ReportDirError:
+        return None  # pytest_configure refuses the folder: exit 4 comes first
+    env = config.getoption("conformance_env") or DEFAULT_ENV
+    down = preflight.endpoint_down(env, config.getoption("conformance_endpoint"))
+    if down is None:
+        return None
+    sys.stderr.write(f"conformance: {down}\n")
+    return preflight.EXIT_ENDPOINT_DOWN
 
 
 def _case_profile(config: pytest.Config) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance.contract import Contract, ContractError, load_contract
-from conformance.harness import collect, coverage, preflight, wire
+from conformance.harness import collect, coverage, wire
 from conformance.harness.budget import EXIT_MAX_TIME
 from conformance.harness.failures import deviation_lines
 from conformance.harness.outcome import DEVIATION, NOT_RUN, NOT_TRIGGERABLE, CaseOutcome
@@ -41,18 +41,8 @@ class RunController:
         self.sla_samples: list[Sample] = []
         self.sla_excluded: list[str] = []  # the cases marked ``sla: exclude`` that ran
         self.sla: SlaReport | None = None
-        self.preflight = False  # cases will run: check the endpoint first
         self.stopped = False  # a case was not run: --max-time was reached
         self.deviations: list[CaseOutcome] = []  # cases whose only broken rules are decisions
-
-    @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers
-    def pytest_sessionstart(self) -> None:
-        if not self.preflight:
-            return
-        env = self.config.getoption("conformance_env") or DEFAULT_ENV
-        down = preflight.endpoint_down(env, self.config.getoption("conformance_endpoint"))
-        if down:
-            pytest.exit(down, returncode=preflight.EXIT_ENDPOINT_DOWN)
 
     def check_writable(self, *, usage_error: bool) -> None:
         try:
