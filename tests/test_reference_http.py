@@ -88,6 +88,23 @@ def test_malformed_framing_is_a_documented_client_error(
     assert b"MSG00003" not in body and b"Error" not in body  # no exception class name
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "reason"),
+    [
+        (b"POST /x HTTP/1.1\nHost: x\n\n", b"does not end in CRLF"),  # bare LF, no CRLF ever
+        (bytes.fromhex("16030100f4010000f00303") + bytes(32), b"this port serves plain HTTP"),
+        (b"POST  /x HTTP/1.1\r\nHost: x", b"malformed request line"),
+    ],
+)
+def test_a_head_that_cannot_become_valid_is_refused_at_once(
+    service: RunningService, request_bytes: bytes, reason: bytes
+) -> None:
+    # The client keeps its side open and waits, as a real one does: 400 from what arrived, not
+    # 408 at the head deadline.
+    body = one_refusal(exchange(service.base_url, request_bytes, half_close=False), 400)
+    assert reason in body
+
+
 def test_nothing_after_a_refused_request_is_parsed(service: RunningService) -> None:
     # A valid request hidden after a Content-Length the server refuses must not be answered.
     before = len(read_entries(service.audit_log))

@@ -19,13 +19,18 @@ MAX_HEAD_BYTES = 64 * 1024  # request line and headers; beyond: 413
 MAX_HEADERS = 100  # beyond: 413
 MAX_CHUNK_LINE = 1024  # a chunk-size line with its extensions; beyond: 400
 
-_TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TCHAR = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+_TOKEN = _TCHAR + rb"+"
 _METHOD = re.compile(_TOKEN)
 _VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
 _TARGET = re.compile(rb"[\x21-\x7e]+")
 _FIELD = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(.*?)[ \t]*")
 _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS = re.compile(rb"[0-9]{1,15}")
+# What an incomplete request line can still become: method, then target, then version.
+_LINE_SO_FAR = re.compile(_TCHAR + rb"*(?: [\x21-\x7e]*(?: [HTP/0-9.]*)?)?\r?")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_TLS_HANDSHAKE = 0x16  # the first byte of a TLS record carrying a ClientHello
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})[ \t]*(;[\x09\x20-\x7e\x80-\xff]*)?")
 
 
@@ -71,7 +76,25 @@ def head_end(buffer: bytes | bytearray) -> int:
         raise HttpError(414, f"request line over {MAX_REQUEST_LINE} bytes")
     if len(buffer) > MAX_HEAD_BYTES:
         raise HttpError(413, f"request head over {MAX_HEAD_BYTES} bytes")
+    _cannot_become_valid(buffer)
     return -1
+
+
+def _cannot_become_valid(buffer: bytes | bytearray) -> None:
+    """Refuse an incomplete head as soon as it cannot become valid, not at the head deadline:
+    a client sending bare LF line ends, or TLS to the plain HTTP port, would wait for it."""
+    if _BARE_LF.search(buffer):
+        raise HttpError(400, "a line of the request head does not end in CRLF")
+    line_end = buffer.find(b"\r\n")
+    line = buffer[:line_end] if line_end >= 0 else buffer
+    if not _LINE_SO_FAR.fullmatch(line):
+        raise HttpError(400, _malformed_line(line))
+
+
+def _malformed_line(line: bytes | bytearray) -> str:
+    if line[:1] == bytes([_TLS_HANDSHAKE]):
+        return "a TLS handshake, but this port serves plain HTTP"
+    return "malformed request line"
 
 
 def parse_head(raw: bytes) -> RequestHead:
@@ -110,7 +133,7 @@ def _fields(head: RequestHead, lines: list[bytes]) -> None:
 def _request_line(line: bytes) -> RequestHead:
     parts = line.split(b" ")
     if len(parts) != 3 or not _METHOD.fullmatch(parts[0]) or not _TARGET.fullmatch(parts[1]):
-        raise HttpError(400, "malformed request line")
+        raise HttpError(400, _malformed_line(line))
     version = _VERSION.fullmatch(parts[2])
     if version is None:
         raise HttpError(400, "malformed HTTP version")
