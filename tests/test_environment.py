@@ -286,9 +286,14 @@ def test_missing_file_and_not_yaml(tmp_path):
     with pytest.raises(EnvironmentConfigError, match="no such environment file"):
         load_environment(str(tmp_path / "nope.yaml"))
     bad = tmp_path / "bad.yaml"
-    bad.write_text("endpoint: [unclosed", encoding="utf-8")
-    with pytest.raises(EnvironmentConfigError, match="cannot be read as YAML"):
+    bad.write_text("name: x\nendpoint: [unclosed", encoding="utf-8")
+    with pytest.raises(EnvironmentConfigError, match="invalid YAML") as info:
         load_environment(str(bad))
+    assert str(info.value).startswith(f"{bad.resolve()}:2: ") and "\n" not in str(info.value)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"name: x\n\xff\xfe")
+    with pytest.raises(EnvironmentConfigError, match=r"not UTF-8 text \(byte 8 is 0xff\)"):
+        load_environment(str(binary))
     listed = tmp_path / "list.yaml"
     listed.write_text("- a\n- b\n", encoding="utf-8")
     with pytest.raises(EnvironmentConfigError, match="must be a mapping"):

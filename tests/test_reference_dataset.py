@@ -67,8 +67,9 @@ def test_client_roles_are_usable() -> None:
             " replaced_by: '91012906810'}]\nintegrations: []\n",
             "replaced_by 91012906810 is not a person",
         ),
-        ("organisations: [\n", "not valid YAML (expected the node content"),
-        ("persons:\n  - ssin: '1'\n   status: x\n", "not valid YAML (expected <block end>"),
+        ("organisations: [\n", "line 2: invalid YAML: expected the node content"),
+        ("persons:\n  - ssin: '1'\n   status: x\n", "line 3: invalid YAML: expected <block end>"),
+        ("organisations: []\norganisations: []\npersons: []\n", "line 2: duplicate key"),
         (
             "organisations: []\npersons: [{ssin: '85073003328'}]\n"
             "unregistered_roles: {unknown: '85073003328'}\n",
@@ -94,3 +95,7 @@ def test_loader_errors_name_the_file_and_the_problem(tmp_path, text: str, messag
 def test_missing_file_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(DatasetError, match="cannot be read"):
         Dataset.load(tmp_path / "nope.yaml")
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x00\xff")
+    with pytest.raises(DatasetError, match=r"binary.yaml: file: not UTF-8 text \(byte 1"):
+        Dataset.load(binary)

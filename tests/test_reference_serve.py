@@ -71,6 +71,16 @@ def test_list_defects_and_unknown_defect(capsys) -> None:  # type: ignore[no-unt
     assert main(["serve", "--defect", "no_such_defect"]) == 2
 
 
+def test_a_dataset_that_cannot_be_loaded_is_one_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from conformance.cli import main
+
+    dataset = tmp_path / "dataset.yaml"
+    dataset.write_bytes(b"persons: []\n\xff")
+    assert main(["serve", "--no-tls", "--port", "0", "--dataset", str(dataset)]) == 1
+    problem = f"dataset {dataset}: file: not UTF-8 text (byte 12 is 0xff)"
+    assert capsys.readouterr().err == f"cannot start the reference service: {problem}\n"
+
+
 def test_dead_server_thread_ends_serve_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     # Without this, `conformance serve` would sit on a dead server until a signal came.
     from conformance.cli import main

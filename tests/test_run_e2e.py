@@ -165,6 +165,8 @@ def test_an_unwritable_report_dir_is_one_line_on_stderr(tmp_path: Path) -> None:
     [
         (["--env", "nope.yaml"], "nope.yaml: no such environment file"),
         (["--env", "bad.yaml"], "bad.yaml: unknown key(s) bogus"),
+        (["--env", "binary.yaml"], "binary.yaml: not UTF-8 text (byte 8 is 0xff)"),
+        (["--env", "broken.yaml"], "broken.yaml:3: invalid YAML: expected ',' or ']'"),
         (["--endpoint", "ftp://host/x"], "--endpoint: 'ftp://host/x' is not an http(s) URL"),
         (["--defect", "nope"], "unknown defect 'nope'"),
         (["--env", "bad.yaml", "--defect", "bis_accepted"], "a defect applies to the built-in"),
@@ -176,6 +178,8 @@ def test_a_bad_environment_is_one_line_before_anything_runs(
     tmp_path: Path, args: list[str], says: str
 ) -> None:
     (tmp_path / "bad.yaml").write_text("endpoint: https://127.0.0.1:1/x\nbogus: 1\n")
+    (tmp_path / "binary.yaml").write_bytes(b"name: x\n\xff")
+    (tmp_path / "broken.yaml").write_text("name: x\nendpoint: [a: b\n")
     (tmp_path / "mine").mkdir()  # a folder of cases not named "cases": pytest would collect none
     (tmp_path / "mine" / "a.yaml").write_text("cases: []\n")
     (tmp_path / "out" / "bundles").mkdir(parents=True)

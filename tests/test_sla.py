@@ -216,3 +216,19 @@ def test_extras_are_one_readable_line_each(tmp_path: Path) -> None:
     md = (tmp_path / files.SLA_MD).read_text()
     assert "- Excluded cases: a, b" in md and "- Load: users 4; check failures none" in md
     assert json.loads((tmp_path / files.SLA_JSON).read_text())["load"]["users"] == 4
+
+
+@pytest.mark.parametrize(
+    "samples", [[], _samples(3), [Sample(EMPLOYMENT, 0.001, None, TRANSPORT, False)]]
+)
+def test_the_latency_plot_is_drawn_without_warnings(tmp_path: Path, samples: list[Sample]) -> None:
+    # A run with no timed request (every exchange refused) still gets its plot, and no
+    # matplotlib warning in the user's output.
+    import warnings
+
+    from conformance.sla import plots
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = plots.latency_plot(samples, tmp_path / "sla.png")
+    assert path.read_bytes().startswith(b"\x89PNG")

@@ -1,4 +1,8 @@
-"""``conformance serve``: run the embedded reference service until SIGINT or SIGTERM."""
+"""``conformance serve``: run the embedded reference service until SIGINT or SIGTERM.
+
+Exit codes (docs/reference-service.md): 0 stopped cleanly, 1 could not start or failed while
+serving (one line on stderr), 2 usage error.
+"""
 
 from __future__ import annotations
 

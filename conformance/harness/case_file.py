@@ -15,8 +15,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from conformance import contract, paths
-from conformance.harness.yamlkeys import duplicate_key
+from conformance import contract, paths, yamlfile
 
 SCHEMA_FILE = "case.schema.json"
 RAW = "raw"  # a crafted message; it borrows consultEmploymentInfos (Case.wire_operation)
@@ -66,25 +65,11 @@ def line_of(marks: Marks, at: tuple[Any, ...]) -> int | None:
 
 def read(path: Path) -> tuple[Any, Marks]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(path, None, f"cannot be read: {exc}") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise CaseFileError(path, line, f"invalid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise CaseFileError(path, None, f"invalid YAML: {exc}") from None
+        data, node = yamlfile.load(path)
+    except yamlfile.YamlFileError as exc:
+        raise CaseFileError(path, exc.line, exc.problem) from None
     marks: dict[tuple[Any, ...], int] = {}
     if node is not None:
-        duplicate = duplicate_key(node)
-        if duplicate is not None:
-            key, line = duplicate
-            # YAML would keep the last one silently: a typo'd case would test something else.
-            raise CaseFileError(path, line, f"duplicate key {key!r}")
         _record_lines(node, (), marks)
     return data, marks
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from conformance import contract, tables
+from conformance import contract, tables, yamlfile
 from conformance.reference.dataset import (
     CARD_FIELDS,
     DATA_GROUPS,
@@ -34,15 +32,6 @@ def load_dataset(path: Path) -> Dataset:
     return _Loader(path).load()
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """PyYAML's message on one line: the problem and where (its own text spans several)."""
-    problem = getattr(exc, "problem", None)
-    mark = getattr(exc, "problem_mark", None)
-    if not problem:
-        return " ".join(str(exc).split())
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark else problem
-
-
 class _Loader:
     """Turns the YAML document into a :class:`Dataset`, failing with file + entry + problem."""
 
@@ -54,11 +43,9 @@ class _Loader:
 
     def load(self) -> Dataset:
         try:
-            doc = yaml.safe_load(self.path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise self.fail("file", f"cannot be read ({exc.strerror})") from None
-        except yaml.YAMLError as exc:
-            raise self.fail("file", f"not valid YAML ({_yaml_problem(exc)})") from None
+            doc, _ = yamlfile.load(self.path)
+        except yamlfile.YamlFileError as exc:
+            raise self.fail(f"line {exc.line}" if exc.line else "file", exc.problem) from None
         if not isinstance(doc, dict):
             raise self.fail("file", "the top level must be a mapping")
         orgs = {

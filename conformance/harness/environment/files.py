@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from conformance import tables
+from conformance import tables, yamlfile
 from conformance.harness import rules
 from conformance.harness.environment.model import (
     ClientProfile,
@@ -24,7 +22,6 @@ from conformance.harness.environment.model import (
     Timeouts,
 )
 from conformance.harness.environment.refused import refused_certificates
-from conformance.harness.yamlkeys import duplicate_key
 from conformance.roles import Person
 
 _TOP_KEYS = {
@@ -41,13 +38,10 @@ _PERSON_KEYS = {"ssin", "replaced_by"}
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-        duplicate = duplicate_key(yaml.compose(text, Loader=yaml.SafeLoader))
-    except (OSError, yaml.YAMLError) as exc:
-        raise EnvironmentConfigError(f"{path}: cannot be read as YAML: {exc}") from None
-    if duplicate is not None:
-        raise EnvironmentConfigError(f"{path}:{duplicate[1]}: duplicate key {duplicate[0]!r}")
+        data, _ = yamlfile.load(path)
+    except yamlfile.YamlFileError as exc:
+        where = f"{path}:{exc.line}" if exc.line else str(path)
+        raise EnvironmentConfigError(f"{where}: {exc.problem}") from None
     if not isinstance(data, dict):
         raise EnvironmentConfigError(
             f"{path}: must be a mapping of keys, got {type(data).__name__}"
