@@ -125,9 +125,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """A conformance run whose endpoint is down stops here, before any session starts."""
+    """A conformance run stops here, before any session starts, when its client certificate
+    cannot be opened or its endpoint is down."""
     if not is_conformance_run(config):
         return None
     from conformance.harness import hooks
 
-    return hooks.stop_if_endpoint_down(config)
+    return hooks.stop_before_cases(config)

@@ -297,3 +297,19 @@ def test_cases_are_plain_picklable_data(tmp_path: Path) -> None:
         path, codes=set(tables.all_codes()), clients={"onem"}, persons={"unknown"}
     )
     assert pickle.loads(pickle.dumps(loaded)) == loaded
+
+
+def test_an_environment_that_cannot_start_fails_each_case_saying_why(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conformance.harness import runtime
+
+    def cannot_start(*args: object, **kwargs: object) -> None:
+        raise runtime.RuntimeStartError("environment 'stub' could not start: no free port")
+
+    monkeypatch.setattr(runtime, "open_runtime", cannot_start)
+    _write(project, "a.yaml", "cases:\n" + case("first") + case("second"))
+    result = project.runpytest("cases", *_args(project))
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.assert_outcomes(failed=2)
+    assert result.stdout.str().count("could not start: no free port") >= 2

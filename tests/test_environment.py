@@ -313,3 +313,25 @@ def test_official_contract_files_are_used(tmp_path):
     env = load_environment(_write(tmp_path, data)).environment
     assert env.xsd == (xsd_dir / "ForeignerSituationV1.xsd").resolve()
     assert env.contract().xsd_path == env.xsd
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not xml", "not well-formed XML"),
+        (
+            '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:x">'
+            '<xs:element name="a" type="nope"/></xs:schema>',
+            "not a usable schema",
+        ),
+    ],
+)
+def test_a_broken_official_xsd_is_refused_when_the_file_is_loaded(tmp_path, text, says):
+    # Before anything runs (one line, the environment file and the XSD), not at the first case.
+    (tmp_path / "bad.xsd").write_text(text)
+    path = _write(tmp_path, dict(MINIMAL, xsd="bad.xsd"))
+    with pytest.raises(EnvironmentConfigError) as info:
+        load_environment(str(path))
+    message = str(info.value)
+    assert message.startswith(f"{Path(path).resolve()}: XSD {tmp_path / 'bad.xsd'}: {says}")
+    assert "\n" not in message

@@ -121,3 +121,90 @@ def test_plain_pytest_against_a_blackhole_exits_6(
     assert f"no response from {one.url()} within 0.5 s" in result.stderr
     assert result.stderr.count("endpoint down") == 1 and "endpoint down" not in result.stdout
     assert one.connections == 1  # the preflight only: no case ran
+
+
+P12_PASSWORD_VAR = "PREFLIGHT_P12_PASSWORD"
+
+
+def _with_client(path: Path, **certificate: str) -> Path:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["clients"]["onem"].update(certificate)
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _credentials(folder: Path) -> dict[str, Path]:
+    """A PKCS#12 file (password "right"), its PEM pair, and a key of another pair."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    from conformance import x509build as build
+
+    key, other, name = build.new_key(), build.new_key(), build.name("preflight client")
+    cert = build.leaf(
+        key, name, key, name, build.valid_for(2, starting=-dt.timedelta(days=1)), usage=None
+    )
+    pem = serialization.Encoding.PEM
+    files = {name: folder / name for name in ("c.p12", "c.pem", "c.key", "other.key")}
+    files["c.p12"].write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"c", key, cert, None, BestAvailableEncryption(b"right")
+        )
+    )
+    files["c.pem"].write_bytes(cert.public_bytes(pem))
+    for path, private in ((files["c.key"], key), (files["other.key"], other)):
+        path.write_bytes(
+            private.private_bytes(
+                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return files
+
+
+def test_a_client_certificate_that_cannot_be_opened_is_found_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = _credentials(tmp_path)
+    url = f"http://127.0.0.1:{stubs.free_port()}/x"
+    p12 = _with_client(
+        _env_file(tmp_path, url), p12=str(files["c.p12"]), p12_password_env=P12_PASSWORD_VAR
+    )
+    monkeypatch.setenv(P12_PASSWORD_VAR, "wrong")
+    reason = preflight.unusable_credentials(str(p12), None)
+    assert reason and reason.startswith(f"{p12}: client onem: cannot open PKCS#12 {files['c.p12']}")
+    monkeypatch.setenv(P12_PASSWORD_VAR, "right")
+    assert preflight.unusable_credentials(str(p12), None) is None
+    mismatched = _with_client(
+        _env_file(tmp_path, url), cert=str(files["c.pem"]), key=str(files["other.key"])
+    )
+    reason = preflight.unusable_credentials(str(mismatched), None)
+    assert reason and f"client onem: cannot use certificate {files['c.pem']}" in reason
+    matched = _with_client(
+        _env_file(tmp_path, url), cert=str(files["c.pem"]), key=str(files["c.key"])
+    )
+    assert preflight.unusable_credentials(str(matched), None) is None
+    assert preflight.unusable_credentials("reference", None) is None  # its certificates are ours
+
+
+@pytest.mark.slow
+def test_conformance_run_with_a_wrong_p12_password_exits_4_sending_nothing(
+    tmp_path: Path, stub: list[stubs.Stub]
+) -> None:
+    one = stubs.Stub(stubs.blackhole)
+    stub.append(one)
+    files = _credentials(tmp_path)
+    env_file = _with_client(
+        _env_file(tmp_path, one.url()), p12=str(files["c.p12"]), p12_password_env=P12_PASSWORD_VAR
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance.cli", "run", "--env", str(env_file),
+         "--report-dir", str(tmp_path / "out")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, P12_PASSWORD_VAR: "wrong"},
+    )  # fmt: skip
+    assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"conformance: {env_file}: client onem: cannot open PKCS#12")
+    assert one.connections == 0  # nothing was sent

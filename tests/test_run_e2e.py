@@ -112,8 +112,16 @@ def test_a_server_returning_a_wrong_code_fails_that_case(
     assert _coverage(tmp_path)["MSG00007"]["outcome"] == "failed"
 
 
-def _filled_acceptance_example(folder: Path) -> Path:
-    """The shipped acceptance example with every placeholder filled (dummy certificate files)."""
+def _filled_acceptance_example(folder: Path, password: bytes) -> Path:
+    """The shipped acceptance example with every placeholder filled: test persons, and one
+    throwaway certificate in every file it names (PKCS#12 files protected by ``password``)."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+
+    from conformance import x509build as build
+
     data = yaml.safe_load(
         (paths.cases_dir() / "environments" / "acceptance.example.yaml").read_text()
     )
@@ -123,26 +131,38 @@ def _filled_acceptance_example(folder: Path) -> Path:
             if isinstance(value, dict)
             else "85073003328"
         )
+    key, name = build.new_key(), build.name("acceptance example")
+    validity = build.valid_for(2, starting=-dt.timedelta(days=1))
+    cert = build.leaf(key, name, key, name, validity, usage=None)
+    pem = serialization.Encoding.PEM
+    contents = {
+        "p12": pkcs12.serialize_key_and_certificates(
+            b"c", key, cert, None, BestAvailableEncryption(password)
+        ),
+        "cert": cert.public_bytes(pem),
+        "key": key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    }
     for client in data["clients"].values():
-        for key in ("p12", "cert", "key"):
-            if key in client:
-                (folder / client[key]).parent.mkdir(exist_ok=True)
-                (folder / client[key]).write_bytes(b"dummy")
-    (folder / data["ca_bundle"]).write_bytes(b"dummy")
+        for kind, content in contents.items():
+            if kind in client:
+                (folder / client[kind]).parent.mkdir(exist_ok=True)
+                (folder / client[kind]).write_bytes(content)
+    (folder / data["ca_bundle"]).write_bytes(contents["cert"])
     target = folder / "acceptance.yaml"
     target.write_text(yaml.safe_dump(data), encoding="utf-8")
     return target
 
 
 def test_the_acceptance_example_once_filled_runs_and_declares_its_gaps(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, html_endpoint: str
 ) -> None:
-    # Nothing listens there, and the dummy files are no certificates: every case that runs fails
-    # with one line, and the codes the example declares not triggerable say so, with its reason.
-    env_file = _filled_acceptance_example(tmp_path)
-    monkeypatch.setenv("BCSS_ONEM_P12_PASSWORD", "dummy")
-    down = "https://127.0.0.1:9/ForeignerSituationService/v1/consult"
-    result = _run(tmp_path, "--env", str(env_file), "--endpoint", down)
+    # A live but wrong endpoint: every case that runs fails with one line, and the codes the
+    # example declares not triggerable say so, with its reason.
+    env_file = _filled_acceptance_example(tmp_path, b"example")
+    monkeypatch.setenv("BCSS_ONEM_P12_PASSWORD", "example")
+    result = _run(tmp_path, "--env", str(env_file), "--endpoint", html_endpoint)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
     assert "Traceback" not in result.stdout
     declared = yaml.safe_load(env_file.read_text())["not_triggerable"]
@@ -150,6 +170,17 @@ def test_the_acceptance_example_once_filled_runs_and_declares_its_gaps(
     for code, reason in declared.items():
         assert rows[code]["outcome"] == "not-triggerable" and rows[code]["reason"] == reason
     assert {r["outcome"] for c, r in rows.items() if c not in declared} == {"failed"}
+
+
+def test_the_acceptance_example_with_a_wrong_password_stops_before_sending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = _filled_acceptance_example(tmp_path, b"example")
+    monkeypatch.setenv("BCSS_ONEM_P12_PASSWORD", "wrong")
+    result = _run(tmp_path, "--env", str(env_file))
+    assert result.returncode == 4, result.stdout[-3000:] + result.stderr[-2000:]
+    [line] = result.stderr.splitlines()
+    assert ": cannot open PKCS#12 " in line and "(password from $BCSS_ONEM_P12_PASSWORD)" in line
 
 
 def test_an_unwritable_report_dir_is_one_line_on_stderr(tmp_path: Path) -> None:

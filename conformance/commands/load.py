@@ -62,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from conformance.harness import preflight
     from conformance.load.options import LoadOptionsError, build
 
     try:
@@ -73,6 +74,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except (EnvironmentConfigError, LoadOptionsError) as exc:
         print(f"conformance load: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    unusable = preflight.unusable_credentials(args.env, args.endpoint)
+    if unusable is not None:
+        print(f"conformance load: {unusable}", file=sys.stderr)
         return USAGE_ERROR
     if importlib.util.find_spec("locust") is None:
         print(f"conformance load: {INSTALL_HINT}", file=sys.stderr)

@@ -163,6 +163,9 @@ def _print_summary(coverage_file: Path, code: int, *, partial: bool) -> None:
     if code == EXIT_ENDPOINT_DOWN:  # the reason is the one line above, on stderr
         print(f"\nconformance run: endpoint down, no case was run (exit code {code})")
         return
+    if code == pytest.ExitCode.USAGE_ERROR:  # likewise
+        print(f"\nconformance run: bad input, no case was run (exit code {code})")
+        return
     if not coverage_file.is_file():
         print(f"\nconformance run: no coverage written (pytest exit code {code})")
         return

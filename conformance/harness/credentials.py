@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from conformance.harness.environment import ClientProfile
+from conformance.harness.environment import ClientProfile, Environment
 
 
 class CredentialError(Exception):
@@ -24,6 +27,41 @@ def cert_pair(client: ClientProfile, pem_dir: Callable[[], Path]) -> tuple[str, 
     if not cert_path.exists():
         _convert_p12(client, cert_path, key_path)
     return str(cert_path), str(key_path)
+
+
+def load_pair(context: ssl.SSLContext, client: ClientProfile, pair: tuple[str, str]) -> None:
+    """The client's pair into ``context``; a :class:`CredentialError` names role and files."""
+    try:
+        context.load_cert_chain(*pair)
+    except (OSError, ssl.SSLError) as exc:
+        raise CredentialError(
+            f"client {client.role}: cannot use certificate {pair[0]} with key {pair[1]}: "
+            f"{first_line(exc)}"
+        ) from None
+
+
+def check(environment: Environment) -> None:
+    """Open the CA bundle and every client certificate of ``environment`` as a send would: a
+    wrong PKCS#12 password, a key that does not match its certificate or a CA bundle that is no
+    PEM is then one line before the run, not a transport failure in every case. Raise
+    :class:`CredentialError`."""
+    ca = environment.ca_bundle
+    if ca is not None:
+        try:
+            ssl.create_default_context(cafile=str(ca))
+        except (OSError, ssl.SSLError) as exc:
+            raise CredentialError(f"CA bundle {ca}: cannot be loaded: {first_line(exc)}") from None
+    seen: set[tuple[Path | None, ...]] = set()
+    with tempfile.TemporaryDirectory(prefix="bcss-conformance-check-") as tmp:
+        for client in environment.clients.values():
+            files = (client.cert, client.key, client.p12)
+            if not client.has_certificate or files in seen:
+                continue
+            seen.add(files)
+            pem_dir = Path(tmp) / str(len(seen))
+            pem_dir.mkdir()
+            pair = cert_pair(client, functools.partial(Path, pem_dir))
+            load_pair(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), client, pair)
 
 
 def _convert_p12(client: ClientProfile, cert_path: Path, key_path: Path) -> None:

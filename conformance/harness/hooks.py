@@ -22,6 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from conformance import hypothesis_profiles, tables
 from conformance.harness import collect, execute, preflight, runtime, wire
+from conformance.harness.environment import Environment
 from conformance.harness.environment.summary import environment_summary
 from conformance.harness.outcome import FAILED
 from conformance.harness.run_controller import RunController
@@ -80,11 +81,12 @@ _INFORMATIONAL = (
 )
 
 
-def stop_if_endpoint_down(config: pytest.Config) -> int | None:
-    """The preflight (``harness/preflight.py``), from ``pytest_cmdline_main``: before pytest starts
-    a session, so that a down endpoint ends the run with one line on stderr and exit code 6
-    (``pytest.exit`` from a session hook prints its reason three times, once in a banner naming
-    pytest's internal exception). Before xdist starts workers, too."""
+def stop_before_cases(config: pytest.Config) -> int | None:
+    """From ``pytest_cmdline_main``, before any session (and before xdist starts workers): a
+    CA bundle or client certificate that cannot be opened stops the run with exit code 4, an
+    endpoint that is down (the preflight, ``harness/preflight.py``) with 6; either with one
+    line on stderr. (``pytest.exit`` from a session hook prints its reason three times, once
+    in a banner naming pytest's internal exception.)"""
     if hasattr(config, "workerinput") or not _runs_cases(config):
         return None
     if any(getattr(config.option, name, None) for name in _INFORMATIONAL):
@@ -94,11 +96,16 @@ def stop_if_endpoint_down(config: pytest.Config) -> int | None:
     except ReportDirError:
         return None  # pytest_configure refuses the folder: exit 4 comes first
     env = config.getoption("conformance_env") or DEFAULT_ENV
-    down = preflight.endpoint_down(env, config.getoption("conformance_endpoint"))
-    if down is None:
-        return None
-    sys.stderr.write(f"conformance: {down}\n")
-    return preflight.EXIT_ENDPOINT_DOWN
+    endpoint = config.getoption("conformance_endpoint")
+    unusable = preflight.unusable_credentials(env, endpoint)
+    if unusable is not None:
+        sys.stderr.write(f"conformance: {unusable}\n")
+        return int(pytest.ExitCode.USAGE_ERROR)
+    down = preflight.endpoint_down(env, endpoint)
+    if down is not None:
+        sys.stderr.write(f"conformance: {down}\n")
+        return preflight.EXIT_ENDPOINT_DOWN
+    return None
 
 
 def _case_profile(config: pytest.Config) -> str:
@@ -146,7 +153,7 @@ def pytest_runtest_makereport(
         # The case crashed before an outcome (e.g. a request that cannot be built).
         outcome = execute.blank_outcome(item.case)
         outcome.outcome, outcome.crash = FAILED, str(report.longrepr)
-    summary = environment_summary(runtime.runtime_for(item.config).environment)
+    summary = environment_summary(_environment(item.config))
     masking = item.config.getoption("conformance_mask_ssin")
     # Scrubbed here already, not only by the controller's final pass: a run killed outright
     # must not leave a password in an attachment.
@@ -163,3 +170,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     runtime.close_runtime(config)
     if config.getoption("conformance_report_dir"):
         set_hypothesis_home_dir(None)  # back to Hypothesis's default (in-process runs)
+
+
+def _environment(config: pytest.Config) -> Environment:
+    try:
+        return runtime.runtime_for(config).environment
+    except runtime.RuntimeStartError:  # each case failed saying why; the files were loaded
+        return runtime.environment_for(config)

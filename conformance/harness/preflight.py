@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from conformance import exchange as ex
 from conformance.exchange import Exchange, OutgoingRequest
+from conformance.harness import credentials
 from conformance.harness.environment import (
     BUILTIN,
     ClientProfile,
@@ -36,6 +37,22 @@ _EMPTY_ENVELOPE = (
     b'<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/">'
     b"<soapenv:Body/></soapenv:Envelope>"
 )
+
+
+def unusable_credentials(env: str, endpoint: str | None) -> str | None:
+    """The line that stops the run when the environment file's CA bundle or a client
+    certificate cannot be opened (exit 4, as any bad input); None otherwise, and for the
+    built-in environment (its certificates are made for the run)."""
+    if env in BUILTIN:
+        return None
+    try:
+        with load_environment(env, endpoint, start=False) as handle:
+            credentials.check(handle.environment)
+    except EnvironmentConfigError:
+        return None  # the run says so itself
+    except credentials.CredentialError as exc:
+        return f"{env}: {exc}"
+    return None
 
 
 def endpoint_down(env: str, endpoint: str | None) -> str | None:

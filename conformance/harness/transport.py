@@ -41,7 +41,7 @@ from conformance.exchange import (
 from conformance.harness import connection as net
 from conformance.harness import handshake
 from conformance.harness.connection import DeadlineSocket, Limits, TransportFailure
-from conformance.harness.credentials import CredentialError, cert_pair, first_line
+from conformance.harness.credentials import CredentialError, cert_pair, first_line, load_pair
 from conformance.harness.environment import ClientProfile, Environment
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
@@ -223,14 +223,8 @@ class Transport:
             reason = first_line(exc)
             raise CredentialError(f"CA bundle {ca}: cannot be loaded: {reason}") from None
         if pair is not None:
-            try:
-                context.load_cert_chain(*pair)
-            except (OSError, ssl.SSLError) as exc:
-                role = client.role if client is not None else "?"
-                raise CredentialError(
-                    f"client {role}: cannot use certificate {pair[0]} with key {pair[1]}: "
-                    f"{first_line(exc)}"
-                ) from None
+            assert client is not None
+            load_pair(context, client, pair)
         self._contexts[pair] = context
         return context
 

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import tables, yamlfile
+from conformance.contract import ContractError
 from conformance.harness import rules
 from conformance.harness.environment.model import (
     ClientProfile,
@@ -69,7 +70,7 @@ def from_file(path: Path) -> Environment:
     check_url(endpoint, f"{path}: endpoint")
     clients = _mapping(path, "clients", data["clients"])
     persons = _mapping(path, "persons", data["persons"])
-    return Environment(
+    environment = Environment(
         name=str(data.get("name") or path.stem),
         endpoint=endpoint,
         clients={role: _client(path, base, role, spec) for role, spec in clients.items()},
@@ -87,6 +88,12 @@ def from_file(path: Path) -> Environment:
         enforced_decisions=enforced_decisions(path, data.get("decisions")),
         source=path,
     )
+    if environment.xsd or environment.wsdl:
+        try:  # compiled now (and cached), so that a broken official file is one line up front
+            environment.contract()
+        except ContractError as exc:
+            raise EnvironmentConfigError(f"{path}: {exc}") from None
+    return environment
 
 
 def _sla_mode(path: Path, value: Any) -> str:
