@@ -185,7 +185,23 @@ def test_a_client_certificate_that_cannot_be_opened_is_found_before_the_run(
         _env_file(tmp_path, url), cert=str(files["c.pem"]), key=str(files["c.key"])
     )
     assert preflight.unusable_credentials(str(matched), None) is None
+    encrypted = tmp_path / "encrypted.key"
+    encrypted.write_bytes(_encrypted(files["c.key"]))
+    locked = _with_client(_env_file(tmp_path, url), cert=str(files["c.pem"]), key=str(encrypted))
+    reason = preflight.unusable_credentials(str(locked), None)  # never a terminal prompt
+    assert reason and f"client onem: key {encrypted} is encrypted; give the certificate" in reason
     assert preflight.unusable_credentials("reference", None) is None  # its certificates are ours
+
+
+def _encrypted(key_file: Path) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"secret"),
+    )
 
 
 @pytest.mark.slow

@@ -29,10 +29,24 @@ def cert_pair(client: ClientProfile, pem_dir: Callable[[], Path]) -> tuple[str, 
     return str(cert_path), str(key_path)
 
 
+class _EncryptedKey(Exception):
+    pass
+
+
+def _no_prompt() -> bytes:
+    # Without a password callback OpenSSL asks on the terminal: a nightly run would block.
+    raise _EncryptedKey
+
+
 def load_pair(context: ssl.SSLContext, client: ClientProfile, pair: tuple[str, str]) -> None:
     """The client's pair into ``context``; a :class:`CredentialError` names role and files."""
     try:
-        context.load_cert_chain(*pair)
+        context.load_cert_chain(*pair, password=_no_prompt)
+    except _EncryptedKey:
+        raise CredentialError(
+            f"client {client.role}: key {pair[1]} is encrypted; give the certificate as a "
+            "PKCS#12 file, with its password's variable in p12_password_env"
+        ) from None
     except (OSError, ssl.SSLError) as exc:
         raise CredentialError(
             f"client {client.role}: cannot use certificate {pair[0]} with key {pair[1]}: "
