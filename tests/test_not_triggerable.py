@@ -101,6 +101,23 @@ def test_tls_false_makes_every_tls_case_not_applicable_and_nothing_else(tmp_path
         _environment(tmp_path, tls="no")
 
 
+def test_a_case_that_requires_two_way_tls_is_not_triggerable_without_it(tmp_path: Path) -> None:
+    # MSG00014 compares customerIdentification with the client certificate's organisation: over
+    # plain HTTP (e.g. conformance serve --no-tls) there is no certificate to differ from.
+    case = _catalogue()["msg00014-identity-mismatch"]
+    assert case.requires == ("two_way_tls",)
+    identity = {"identity_mismatch": MINIMAL["clients"]["onem"]}  # type: ignore[index]
+    clients = {**MINIMAL["clients"], **identity}  # type: ignore[dict-item]
+    with_tls = _environment(tmp_path, clients=clients)
+    assert not_triggerable_reason(case, with_tls) is None
+    plain = _environment(tmp_path, clients=clients, endpoint="http://127.0.0.1:1/x")
+    assert "not two-way TLS" in (not_triggerable_reason(case, plain) or "")
+    no_tls = _environment(tmp_path, clients=clients, tls=False)
+    assert "not two-way TLS" in (not_triggerable_reason(case, no_tls) or "")
+    others = [c for c in _catalogue().values() if c.requires]
+    assert [c.id for c in others] == ["msg00014-identity-mismatch"]
+
+
 def test_the_acceptance_example_names_every_role_the_catalogue_uses() -> None:
     text = (paths.cases_dir() / "environments" / "acceptance.example.yaml").read_text()
     named = set(re.findall(r"^\s*#?\s*([a-z_]+):", text, flags=re.M))

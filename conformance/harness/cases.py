@@ -38,6 +38,7 @@ class Case:
     craft: str | None = None
     given: Mapping[str, Any] | None = None
     severity: str = "normal"
+    requires: tuple[str, ...] = ()  # what the environment must offer, e.g. ("two_way_tls",)
     tags: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     certification: str | None = None  # "mandatory" | "optional": in the certification profile
@@ -147,6 +148,7 @@ def _build(path: Path, raw: Mapping[str, Any], at: tuple[Any, ...], marks: Marks
         craft=raw.get("craft"),
         given=given,
         severity=raw.get("severity", "normal"),
+        requires=tuple(raw.get("requires") or ()),
         tags=tuple(raw.get("tags") or ()),
         markers=tuple(raw.get("markers") or ()),
         certification=raw.get("certification"),

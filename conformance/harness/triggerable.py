@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from conformance.harness.cases import Case
 from conformance.harness.certs.factory import not_applicable
 from conformance.harness.environment import Environment
@@ -19,6 +21,11 @@ def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
     tls = not_applicable(case.craft, bool(case.expect.get("tls_refused")), environment)
     if tls:
         return tls
+    if "two_way_tls" in case.requires and not _two_way_tls(environment):
+        return (
+            "the endpoint is not two-way TLS: the case needs the organisation of a client "
+            "certificate (TSS §4), and no certificate is presented here"
+        )
     missing = []
     if not case.given or not case.given.get("client"):
         missing += [] if case.client in environment.clients else [f"client role {case.client!r}"]
@@ -31,3 +38,8 @@ def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
     if roles and "ssin" not in (case.given or {}) and not set(roles) & set(environment.persons):
         missing.append(f"any of the person roles {', '.join(roles)}")
     return f"the environment maps no {' and no '.join(missing)}" if missing else None
+
+
+def _two_way_tls(environment: Environment) -> bool:
+    return environment.tls and urlsplit(environment.endpoint).scheme == "https"
+
