@@ -42,4 +42,3 @@ def not_triggerable_reason(case: Case, environment: Environment) -> str | None:
 
 def _two_way_tls(environment: Environment) -> bool:
     return environment.tls and urlsplit(environment.endpoint).scheme == "https"
-
