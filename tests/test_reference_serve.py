@@ -68,7 +68,7 @@ def test_list_defects_and_unknown_defect(capsys) -> None:  # type: ignore[no-unt
     assert main(["serve", "--list-defects"]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in listed] == list(DEFECTS)
-    assert main(["serve", "--defect", "no_such_defect"]) == 2
+    assert main(["serve", "--defect", "no_such_defect"]) == 4  # bad input, as every command
 
 
 def test_a_dataset_that_cannot_be_loaded_is_one_line(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -76,9 +76,9 @@ def test_a_dataset_that_cannot_be_loaded_is_one_line(tmp_path, capsys) -> None: 
 
     dataset = tmp_path / "dataset.yaml"
     dataset.write_bytes(b"persons: []\n\xff")
-    assert main(["serve", "--no-tls", "--port", "0", "--dataset", str(dataset)]) == 1
+    assert main(["serve", "--no-tls", "--port", "0", "--dataset", str(dataset)]) == 4
     problem = f"dataset {dataset}: file: not UTF-8 text (byte 12 is 0xff)"
-    assert capsys.readouterr().err == f"cannot start the reference service: {problem}\n"
+    assert capsys.readouterr().err == f"conformance serve: {problem}\n"
 
 
 def test_dead_server_thread_ends_serve_with_one_line(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -63,12 +63,12 @@ def test_without_node_it_explains_and_still_writes_the_matrix(
 
 def test_unwritable_report_dir_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     (tmp_path / "file").write_text("")
-    assert cli.main(["report", "--report-dir", str(tmp_path / "file" / "reports")]) == 2
+    assert cli.main(["report", "--report-dir", str(tmp_path / "file" / "reports")]) == 4
     assert "cannot be written" in capsys.readouterr().err
 
 
 def test_a_folder_without_a_run_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
-    assert cli.main(["report", "--report-dir", str(tmp_path)]) == 2
+    assert cli.main(["report", "--report-dir", str(tmp_path)]) == 4
     assert "holds no run" in capsys.readouterr().err
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from conformance.certify import make
 from conformance.certify.manifest import CERTIFIED
+from conformance.commands import EXIT_BAD_INPUT
 
 HELP = "Run the certification profile with one client and write a signed evidence package."
-USAGE, INTERNAL = 4, 3
+USAGE, INTERNAL = EXIT_BAD_INPUT, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

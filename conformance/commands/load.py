@@ -14,11 +14,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from conformance.commands import EXIT_BAD_INPUT
 from conformance.harness.environment import EnvironmentConfigError, load_environment
 from conformance.paths import DEFAULT_REPORT_DIR
 
 HELP = "Run load on Locust (local or distributed), checked, with the TSS 7 SLA report."
-USAGE_ERROR = 4
+USAGE_ERROR = EXIT_BAD_INPUT
 INSTALL_HINT = (
     "conformance load needs Locust: pip install 'bcss-foreigner-conformance[load]' "
     "(or pip install locust)"

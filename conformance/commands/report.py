@@ -4,7 +4,7 @@ Exit codes:
 
 * 0: coverage.md and the HTML report written;
 * 1: allure ran and failed (its output is shown);
-* 2: bad input: the report folder cannot be written, or holds no run (no coverage.json and no
+* 4: bad input: the report folder cannot be written, or holds no run (no coverage.json and no
   allure-results);
 * 3: Node.js/npm or the allure package cannot be had; coverage.md is still written and the
   service-desk bundles of the run are listed, and the message says how to get Node.
@@ -16,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.commands import EXIT_BAD_INPUT
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.reports import html, matrix
 from conformance.reports.session import (
@@ -29,7 +30,7 @@ from conformance.reports.session import (
 
 HELP = "Render a run's reports: coverage.md and the Allure 3 HTML report (optionally one file)."
 
-EXIT_OK, EXIT_ALLURE_FAILED, EXIT_BAD_INPUT, EXIT_NO_NODE = 0, 1, 2, 3
+EXIT_OK, EXIT_ALLURE_FAILED, EXIT_NO_NODE = 0, 1, 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,15 +58,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         session.check_writable()
     except ReportDirError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"conformance report: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     coverage = report_dir / COVERAGE_JSON
     results = report_dir / RESULTS_DIR
     has_results = any(results.glob("*-result.json"))
     if not coverage.is_file() and not has_results:
         print(
-            f"error: {report_dir} holds no run (no {COVERAGE_JSON}, no {RESULTS_DIR}/); "
-            f"run `conformance run --report-dir {report_dir}` first.",
+            f"conformance report: {report_dir} holds no run (no {COVERAGE_JSON}, no "
+            f"{RESULTS_DIR}/); run `conformance run --report-dir {report_dir}` first.",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             rows = matrix.load_rows(coverage)
         except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"conformance report: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         session.write_matrix(rows)
         print(f"coverage matrix: {report_dir / COVERAGE_MD}")

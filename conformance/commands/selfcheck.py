@@ -16,13 +16,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from conformance.commands import EXIT_BAD_INPUT
 from conformance.harness import collect
 from conformance.paths import DEFAULT_REPORT_DIR
 from conformance.selfcheck import DEFAULT_TIMEOUT_S, SUBDIR, run_selfcheck
 from conformance.selfcheck import matrix as km
 
 HELP = "Run the catalogue against the clean reference and each deliberate defect (kill matrix)."
-_USAGE_ERROR = 4  # as pytest and conformance run
+_USAGE_ERROR = EXIT_BAD_INPUT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

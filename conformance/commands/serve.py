@@ -1,7 +1,7 @@
 """``conformance serve``: run the embedded reference service until SIGINT or SIGTERM.
 
 Exit codes (docs/reference-service.md): 0 stopped cleanly, 1 could not start or failed while
-serving (one line on stderr), 2 usage error.
+serving, 4 bad input (an unknown defect, a dataset that cannot be loaded); one line on stderr.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from conformance.commands import EXIT_BAD_INPUT
 from conformance.paths import DEFAULT_REPORT_DIR
 
 if TYPE_CHECKING:  # the server (asyncio, lxml) is imported only when serving
@@ -95,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{defect.name:32} {defect.description}")
         return 0
     if args.defect and args.defect not in defects.DEFECTS:
-        print(f"unknown defect {args.defect!r}; see --list-defects", file=sys.stderr)
-        return 2
+        print(
+            f"conformance serve: unknown defect {args.defect!r}; see --list-defects",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     try:
         service = start_in_thread(
             dataset=args.dataset,
@@ -108,7 +112,10 @@ def run(args: argparse.Namespace) -> int:
             defect=args.defect,
             workers=args.workers,
         )
-    except (DatasetError, OSError, RuntimeError) as exc:
+    except DatasetError as exc:
+        print(f"conformance serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (OSError, RuntimeError) as exc:
         print(f"cannot start the reference service: {exc}", file=sys.stderr)
         return 1
     settle_for_serving()
