@@ -60,7 +60,7 @@ def test_any_answer_is_not_down(stub: list[stubs.Stub], behaviour: stubs.Behavio
 
 
 def test_the_embedded_reference_is_not_probed() -> None:
-    assert preflight.endpoint_down("reference", None) is None
+    assert preflight.before_cases("reference", None) is None
 
 
 # ---- the run stops: conformance run and plain pytest -----------------------------------------

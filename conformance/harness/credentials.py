@@ -9,6 +9,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import certifi
+
 from conformance.harness.environment import ClientProfile, Environment
 
 
@@ -38,6 +40,15 @@ def _no_prompt() -> bytes:
     raise _EncryptedKey
 
 
+def verify_context(ca: Path | None) -> ssl.SSLContext:
+    """A client context that verifies the server against ``ca`` (default: certifi's CAs)."""
+    try:
+        return ssl.create_default_context(cafile=str(ca) if ca else certifi.where())
+    except (OSError, ssl.SSLError) as exc:
+        # Our own configuration, not the server's doing: never a "TLS handshake failed".
+        raise CredentialError(f"CA bundle {ca}: cannot be loaded: {first_line(exc)}") from None
+
+
 def load_pair(context: ssl.SSLContext, client: ClientProfile, pair: tuple[str, str]) -> None:
     """The client's pair into ``context``; a :class:`CredentialError` names role and files."""
     try:
@@ -59,12 +70,8 @@ def check(environment: Environment) -> None:
     wrong PKCS#12 password, a key that does not match its certificate or a CA bundle that is no
     PEM is then one line before the run, not a transport failure in every case. Raise
     :class:`CredentialError`."""
-    ca = environment.ca_bundle
-    if ca is not None:
-        try:
-            ssl.create_default_context(cafile=str(ca))
-        except (OSError, ssl.SSLError) as exc:
-            raise CredentialError(f"CA bundle {ca}: cannot be loaded: {first_line(exc)}") from None
+    if environment.ca_bundle is not None:
+        verify_context(environment.ca_bundle)
     seen: set[tuple[Path | None, ...]] = set()
     with tempfile.TemporaryDirectory(prefix="bcss-conformance-check-") as tmp:
         for client in environment.clients.values():

@@ -96,16 +96,12 @@ def stop_before_cases(config: pytest.Config) -> int | None:
     except ReportDirError:
         return None  # pytest_configure refuses the folder: exit 4 comes first
     env = config.getoption("conformance_env") or DEFAULT_ENV
-    endpoint = config.getoption("conformance_endpoint")
-    unusable = preflight.unusable_credentials(env, endpoint)
-    if unusable is not None:
-        sys.stderr.write(f"conformance: {unusable}\n")
-        return int(pytest.ExitCode.USAGE_ERROR)
-    down = preflight.endpoint_down(env, endpoint)
-    if down is not None:
-        sys.stderr.write(f"conformance: {down}\n")
-        return preflight.EXIT_ENDPOINT_DOWN
-    return None
+    stop = preflight.before_cases(env, config.getoption("conformance_endpoint"))
+    if stop is None:
+        return None
+    code, line = stop
+    sys.stderr.write(f"conformance: {line}\n")
+    return code
 
 
 def _case_profile(config: pytest.Config) -> str:

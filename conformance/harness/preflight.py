@@ -22,6 +22,7 @@ from conformance.harness.environment import (
 from conformance.harness.transport import Transport
 
 EXIT_ENDPOINT_DOWN = 6
+EXIT_BAD_INPUT = 4  # as pytest's usage error and every command
 
 # The failures that no case can get past. A protocol error, a truncated or oversized answer is
 # an answer: the cases report it, each quickly.
@@ -47,24 +48,34 @@ def unusable_credentials(env: str, endpoint: str | None) -> str | None:
         return None
     try:
         with load_environment(env, endpoint, start=False) as handle:
-            credentials.check(handle.environment)
+            return _unusable(env, handle.environment)
     except EnvironmentConfigError:
         return None  # the run says so itself
-    except credentials.CredentialError as exc:
-        return f"{env}: {exc}"
-    return None
 
 
-def endpoint_down(env: str, endpoint: str | None) -> str | None:
-    """The line that stops the run when the endpoint is down; None when it answered, or for the
-    embedded reference (we start it) and an environment that cannot be loaded (the run says)."""
+def before_cases(env: str, endpoint: str | None) -> tuple[int, str] | None:
+    """What stops the run before its cases, as (exit code, one line): credentials that cannot
+    be opened (4), then an endpoint that is down (6). None for the embedded reference (we start
+    it) and an environment that cannot be loaded (the run says). The file is loaded once."""
     if env in BUILTIN and endpoint is None:
         return None
     try:
         with load_environment(env, endpoint) as handle:
-            return down_reason(probe(handle.environment))
+            unusable = None if env in BUILTIN else _unusable(env, handle.environment)
+            if unusable is not None:
+                return EXIT_BAD_INPUT, unusable
+            down = down_reason(probe(handle.environment))
     except EnvironmentConfigError:
         return None
+    return (EXIT_ENDPOINT_DOWN, down) if down is not None else None
+
+
+def _unusable(env: str, environment: Environment) -> str | None:
+    try:
+        credentials.check(environment)
+    except credentials.CredentialError as exc:
+        return f"{env}: {exc}"
+    return None
 
 
 def probe(environment: Environment) -> Exchange:

@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import certifi
-
 from conformance.exchange import (
     CLOSED,
     CREDENTIAL,
@@ -41,7 +39,13 @@ from conformance.exchange import (
 from conformance.harness import connection as net
 from conformance.harness import handshake
 from conformance.harness.connection import DeadlineSocket, Limits, TransportFailure
-from conformance.harness.credentials import CredentialError, cert_pair, first_line, load_pair
+from conformance.harness.credentials import (
+    CredentialError,
+    cert_pair,
+    first_line,
+    load_pair,
+    verify_context,
+)
 from conformance.harness.environment import ClientProfile, Environment
 
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
@@ -215,13 +219,7 @@ class Transport:
         pair = self._pair(client)
         if pair in self._contexts:
             return self._contexts[pair]
-        ca = self.environment.ca_bundle
-        try:
-            context = ssl.create_default_context(cafile=str(ca) if ca else certifi.where())
-        except (OSError, ssl.SSLError) as exc:
-            # Our own configuration, not the server's doing: never a "TLS handshake failed".
-            reason = first_line(exc)
-            raise CredentialError(f"CA bundle {ca}: cannot be loaded: {reason}") from None
+        context = verify_context(self.environment.ca_bundle)
         if pair is not None:
             assert client is not None
             load_pair(context, client, pair)
