@@ -49,7 +49,12 @@ _ENVELOPE_CLOSE = b"</soapenv:Body></soapenv:Envelope>"
 def wrap(payload: etree._Element) -> bytes:
     """A SOAP 1.1 envelope around ``payload``, UTF-8 with an XML declaration."""
     inner = etree.tostring(payload, encoding="UTF-8", xml_declaration=False, with_tail=False)
-    return _ENVELOPE_OPEN + inner + _ENVELOPE_CLOSE
+    return wrap_serialised(inner)
+
+
+def wrap_serialised(payload: bytes) -> bytes:
+    """:func:`wrap` for a payload already serialised as one UTF-8 element."""
+    return _ENVELOPE_OPEN + payload + _ENVELOPE_CLOSE
 
 
 def fault_envelope(faultcode: str, faultstring: str, detail: etree._Element | None) -> bytes:
@@ -72,10 +77,10 @@ def read(root: etree._Element) -> Envelope:
         raise NotSoapError(f"root element is {qname.text}, not a SOAP Envelope")
     ns = qname.namespace
     version = "1.1" if ns == NS_SOAP11 else "1.2"
-    body = root.find(f"{{{ns}}}Body")
+    body = next(root.iterchildren(f"{{{ns}}}Body"), None)
     if body is None:
         raise NotSoapError("the SOAP Envelope has no Body")
-    payload = next(iter(body.iterchildren(tag=etree.Element)), None)
+    payload = next(body.iterchildren(etree.Element), None)
     if payload is None:
         return Envelope(version, None, None)
     if etree.QName(payload).text == f"{{{ns}}}Fault":

@@ -122,14 +122,14 @@ def test_an_answer_that_would_be_invalid_is_never_sent(tmp_path, monkeypatch) ->
 
     from conformance.reference import responses
 
-    real = responses.business_response
+    real = responses.business_answer
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
-        element = real(*args, **kwargs)
+        element = etree.fromstring(real(*args, **kwargs))
         etree.SubElement(element, "notInTheContract")
-        return element
+        return etree.tostring(element)
 
-    monkeypatch.setattr(responses, "business_response", broken)
+    monkeypatch.setattr(responses, "business_answer", broken)
     app = ReferenceApp(DATASET, AuditLog(tmp_path / "audit.jsonl"), tls=False)
     environ = {
         "REQUEST_METHOD": "POST",

@@ -166,3 +166,44 @@ def test_person_roles_carry_their_data(reference_service) -> None:  # type: igno
         fictional.find("result/specialInfos/specialInfo/nrBase/fictionalIdentificationNumber")
         is not None
     )
+
+
+def test_markup_in_an_echoed_value_stays_text() -> None:
+    # The answer is written from serialised pieces: a value that looks like markup must come
+    # back as the same text, inside the same structure, and the answer must stay valid.
+    from conformance.reference.chain import Verdict
+
+    sample = samples.for_roles(DATASET, "consultEmploymentInfos", "concurrent_cards")
+    request = parse_untrusted(sample.body).find(f"{{{NS_SOAP11}}}Body")[0]  # type: ignore[index]
+    hostile = '</ticket><status>&amp;"]]>'  # the XSD allows 36 characters
+    request.find("informationCustomer/ticket").text = hostile  # type: ignore[union-attr]
+    operation = CONTRACT.operations["consultEmploymentInfos"]
+    received = responses.now()
+    answer = responses.business_answer(
+        CONTRACT, operation, request, Verdict("MSG00100"), responses.new_ticket(), received
+    )
+    element = CONTRACT.parse_valid(answer)
+    assert element is not None, CONTRACT.explain(etree.fromstring(answer))
+    assert element.findtext("informationCustomer/ticket") == hostile
+    assert [child.tag for child in element] == [
+        "informationCustomer",
+        "informationCBSS",
+        "legalContext",
+        "criteria",
+        "status",
+    ]
+
+
+def test_an_answer_that_breaks_the_contract_does_not_parse_as_valid() -> None:
+    # The check the service relies on before sending can fail.
+    sample = samples.for_roles(DATASET, "consultEmploymentInfos", "concurrent_cards")
+    request = parse_untrusted(sample.body).find(f"{{{NS_SOAP11}}}Body")[0]  # type: ignore[index]
+    from conformance.reference.chain import Verdict
+
+    operation = CONTRACT.operations["consultEmploymentInfos"]
+    good = responses.business_answer(
+        CONTRACT, operation, request, Verdict("MSG00100"), responses.new_ticket(), responses.now()
+    )
+    assert CONTRACT.parse_valid(good) is not None
+    assert CONTRACT.parse_valid(good.replace(b"<status>", b"<state>")) is None
+    assert CONTRACT.parse_valid(good[:-5]) is None  # not even well-formed

@@ -35,7 +35,7 @@ from conformance import soap, tables
 from conformance.contract import DEFAULT_FAULT_OPERATION, Contract, Operation, load_contract
 from conformance.reference import responses
 from conformance.reference.audit import AuditEntry, AuditLog, decode
-from conformance.reference.chain import Call, identification_of, process
+from conformance.reference.chain import Call, child_at, identification_of, process
 from conformance.reference.dataset import Dataset, Organisation
 from conformance.reference.policy import FAITHFUL, Policy
 from conformance.reference.request_body import BodyRefused, read_body
@@ -124,7 +124,8 @@ class ReferenceApp:
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         if self.policy.check_path and path != self.path:
             raise Refusal("MSG00052", f"path {path[:80]!r}")
-        ex.operation = self.contract.operation_for_action(self._soap_action(environ))
+        by_action = self.contract.operation_for_action(self._soap_action(environ))
+        ex.operation = by_action
         media = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if media == "application/soap+xml" and self.policy.check_soap_version:
             raise Refusal("MSG00053", "application/soap+xml is SOAP 1.2")
@@ -140,7 +141,6 @@ class ReferenceApp:
         except (UntrustedXMLError, soap.NotSoapError) as exc:
             raise Refusal("MSG00004", exc.reason) from None
         ex.payload = envelope.payload
-        by_action = self.contract.operation_for_action(self._soap_action(environ))
         by_element = self._operation_of(envelope.payload)
         ex.operation = by_action or by_element
         if envelope.version != "1.1" and self.policy.check_soap_version:
@@ -209,7 +209,7 @@ class ReferenceApp:
         verdict = process(call, self.dataset, self.policy)
         if tables.kind_of(verdict.code) == "technical":
             raise Refusal(verdict.code, verdict.diagnostic)
-        element = responses.business_response(
+        answer = responses.business_answer(
             self.contract,
             op,
             payload,
@@ -219,18 +219,23 @@ class ReferenceApp:
             indicate_replaced=self.policy.indicate_replaced,
             results=self._results,
         )
-        if not self.contract.is_valid(element):  # never send what our own contract refuses
+        element = self.contract.parse_valid(answer)  # never send what our contract refuses
+        if element is None:
             raise Refusal("MSG00003", "the answer built would not be valid")
-        self._mutate(element)
+        if self.policy.mutators:  # a defect bends the answer after it was checked
+            self._mutate(element)
+            answer = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
         headers = [("Content-Type", self.policy.content_type or _XML_TYPE)]
-        return Reply(self.policy.business_http_status, headers, soap.wrap(element), verdict.code)
+        return Reply(
+            self.policy.business_http_status, headers, soap.wrap_serialised(answer), verdict.code
+        )
 
     # -- faults and logging -------------------------------------------------------------------
 
     def _fault(self, ex: _Exchange, code: str, diagnostic: str) -> Reply:
         op = ex.operation or self.contract.operations[DEFAULT_FAULT_OPERATION]
         row = tables.technical_codes()[code]
-        customer = ex.payload.find("informationCustomer") if ex.payload is not None else None
+        customer = child_at(ex.payload, "informationCustomer")
         detail = responses.fault_detail(
             self.contract, op, customer, ex.ticket, ex.received, code, diagnostic
         )
@@ -273,7 +278,8 @@ class ReferenceApp:
 
     def _log(self, environ: dict[str, Any], ex: _Exchange, reply: Reply) -> None:
         payload = ex.payload
-        ticket = payload.findtext("informationCustomer/ticket") if payload is not None else None
+        ticket_element = child_at(payload, "informationCustomer", "ticket")
+        ticket = None if ticket_element is None else ticket_element.text or ""
         self.audit.write(
             AuditEntry(
                 ticket_cbss=ex.ticket,

@@ -1,13 +1,16 @@
-"""Builds the reference service's payload elements with lxml: responses and fault details.
+"""Builds the reference service's payloads: business answers as bytes, fault details with lxml.
 
-Never a string template: user data (the echoed blocks) is copied element by element, so a
-hostile value cannot change the structure. Status triples and fault texts come from
-``conformance.tables`` (TSS 6.1 / 6.2); the element order follows our XSD.
+A business answer is written from serialised pieces (the hot path): each echoed block is lxml's
+serialisation of the parsed request's element, so a hostile value cannot change the structure,
+and every other text is escaped. The application then parses the bytes against the XSD before
+it sends them. Fault details are built element by element. Status triples and fault texts
+come from ``conformance.tables`` (TSS 6.1 / 6.2); the element order follows our XSD.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -67,7 +70,7 @@ def information_cbss(ticket: str, received: datetime, replied: datetime) -> etre
     return node
 
 
-def business_response(
+def business_answer(
     contract: Contract,
     operation: Operation,
     request: etree._Element,
@@ -77,49 +80,81 @@ def business_response(
     *,
     indicate_replaced: bool = True,
     results: ResultCache | None = None,
-) -> etree._Element:
-    """``<op>Response``: echoes, fresh informationCBSS, status (TSS 6.1), ssin, result."""
-    root = etree.Element(
-        etree.QName(contract.namespace, operation.response), nsmap={"fs": contract.namespace}
+) -> bytes:
+    """``<op>Response`` serialised: echoes, fresh informationCBSS, status (TSS 6.1), ssin,
+    result. Written from serialised pieces, not built as a tree (the hot path's largest cost):
+    each echo is lxml's serialisation of the parsed request block, which declares every
+    namespace in scope there (an ``xsi:type="p:Type"`` whose ``p`` was declared on the Envelope
+    keeps its meaning), and every other text is escaped. The caller parses the bytes against
+    the XSD (:meth:`Contract.parse_valid`) before sending them."""
+    echoes: dict[str, bytes] = {}
+    for block in request.iterchildren(*_ECHOED):
+        echoes.setdefault(str(block.tag), etree.tostring(block, with_tail=False))
+    replied = now()
+    cbss = (
+        f"<informationCBSS><ticketCBSS>{_escape(ticket)}</ticketCBSS>"
+        f"<timestampReceive>{xsd_datetime(received)}</timestampReceive>"
+        f"<timestampReply>{xsd_datetime(replied)}</timestampReply></informationCBSS>"
     )
-    echoes = {name: request.find(name) for name in _ECHOED}
-    for name in ("informationCustomer", "informationCBSS", "legalContext", "criteria"):
-        if name == "informationCBSS":
-            root.append(information_cbss(ticket, received, now()))
-            continue
-        source = echoes[name]
-        if source is not None:
-            root.append(_echo(source))
-    row = tables.business_codes()[verdict.code]
-    status = _sub(root, "status")
-    _sub(status, "value", row.value)
-    _sub(status, "code", row.code)
-    _sub(status, "description", row.description)
+    parts = [
+        _open_tag(contract.namespace, operation.response),
+        echoes.get("informationCustomer", b""),
+        cbss.encode(),
+        echoes.get("legalContext", b""),
+        echoes.get("criteria", b""),
+        b"<status>",
+        _status_fields(verdict.code),
+    ]
     if verdict.replaced_ssin and indicate_replaced:
-        info = _sub(status, "information")
-        _sub(info, "fieldName", REPLACED_FIELD)
-        _sub(info, "fieldValue", verdict.replaced_ssin)
+        parts.append(
+            f"<information><fieldName>{REPLACED_FIELD}</fieldName>"
+            f"<fieldValue>{_escape(verdict.replaced_ssin)}</fieldValue></information>".encode()
+        )
+    parts.append(b"</status>")
     if verdict.ssin:
-        _sub(root, "ssin", verdict.ssin)
+        parts.append(f"<ssin>{_escape(verdict.ssin)}</ssin>".encode())
     if verdict.groups:
-        root.append(results.get(verdict) if results else _result(verdict.groups))
-    return root
+        results = results or ResultCache()
+        parts.append(results.get(verdict))
+    parts.append(f"</fs:{operation.response}>".encode())
+    return b"".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@functools.lru_cache(maxsize=16)
+def _open_tag(namespace: str, name: str) -> bytes:
+    return f'<fs:{name} xmlns:fs="{_escape(namespace).replace(chr(34), "&quot;")}">'.encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _status_fields(code: str) -> bytes:
+    row = tables.business_codes()[code]
+    return "".join(
+        f"<{name}>{_escape(text)}</{name}>"
+        for name, text in (
+            ("value", row.value),
+            ("code", row.code),
+            ("description", row.description),
+        )
+    ).encode()
 
 
 class ResultCache:
-    """Built ``result`` elements per (final NISS, groups): the dataset does not change while
-    serving, and rebuilding dozens of elements per request is the hot path's largest cost.
-    Callers get a deep copy, so a mutator bending one response cannot touch the cache."""
+    """Serialised ``result`` elements per (final NISS, groups): the dataset does not change
+    while serving, and rebuilding dozens of elements per request is costly."""
 
     def __init__(self) -> None:
-        self._built: dict[tuple[str | None, tuple[str, ...]], etree._Element] = {}
+        self._built: dict[tuple[str | None, tuple[str, ...]], bytes] = {}
 
-    def get(self, verdict: Verdict) -> etree._Element:
+    def get(self, verdict: Verdict) -> bytes:
         key = (verdict.ssin, tuple(verdict.groups))
         built = self._built.get(key)
         if built is None:
-            built = self._built[key] = _result(verdict.groups)
-        return _copy_tree(built)
+            built = self._built[key] = etree.tostring(_result(verdict.groups))
+        return built
 
 
 def _echo(source: etree._Element) -> etree._Element:
