@@ -296,6 +296,15 @@ def test_html_page_fails(factory):
     assert "HTML" in failure.received and "HTTP 502, Content-Type text/html" in failure.received
 
 
+def test_a_plain_text_answer_is_quoted(factory):
+    # What a gateway says in plain text (plain HTTP sent to its TLS port) reaches the report.
+    body = b"400 Bad Request: plain HTTP, but this port serves HTTPS (TLS)\nmore\n"
+    report = _run(factory, _employment(), body=body, status=400, content_type="text/plain")
+    failure = _only(report, "SOAP 1.1", SCHEMA)
+    assert "'400 Bad Request: plain HTTP, but this port serves HTTPS (TLS)'" in failure.received
+    assert "more" not in failure.received and "HTTP 400" in failure.received
+
+
 def test_a_compressed_body_names_its_content_encoding(factory):
     import gzip
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import stubs
+import throwaway_client
 import yaml
 
 from conformance.harness import preflight
@@ -135,31 +136,16 @@ def _with_client(path: Path, **certificate: str) -> Path:
 
 def _credentials(folder: Path) -> dict[str, Path]:
     """A PKCS#12 file (password "right"), its PEM pair, and a key of another pair."""
-    import datetime as dt
-
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-
-    from conformance import x509build as build
-
-    key, other, name = build.new_key(), build.new_key(), build.name("preflight client")
-    cert = build.leaf(
-        key, name, key, name, build.valid_for(2, starting=-dt.timedelta(days=1)), usage=None
-    )
-    pem = serialization.Encoding.PEM
-    files = {name: folder / name for name in ("c.p12", "c.pem", "c.key", "other.key")}
-    files["c.p12"].write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"c", key, cert, None, BestAvailableEncryption(b"right")
-        )
-    )
-    files["c.pem"].write_bytes(cert.public_bytes(pem))
-    for path, private in ((files["c.key"], key), (files["other.key"], other)):
-        path.write_bytes(
-            private.private_bytes(
-                pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-        )
+    made = throwaway_client.client_files(b"right", "preflight client")
+    contents = {
+        "c.p12": made["p12"],
+        "c.pem": made["cert"],
+        "c.key": made["key"],
+        "other.key": throwaway_client.other_key(),
+    }
+    files = {name: folder / name for name in contents}
+    for name, content in contents.items():
+        files[name].write_bytes(content)
     return files
 
 

@@ -267,3 +267,22 @@ def test_every_status_the_service_can_send_is_documented() -> None:
     text = DOCS.read_text(encoding="utf-8")
     for status, reason in REASONS.items():
         assert f"| {status} " in text and reason in text, status
+
+
+def test_plain_http_to_the_tls_port_is_told_so_in_plain_http(tmp_path: Path) -> None:
+    # A partner's http:// URL on the TLS port: a readable 400 (as nginx answers), not a
+    # connection that ends; audited like every refusal. TLS clients are served as before.
+    from conformance.reference.pytest_fixture import session_for
+
+    audit = tmp_path / "audit.jsonl"
+    with start_in_thread(tls=True, audit_log=audit, limits=LIMITS, pki_dir=tmp_path) as tls:
+        body = one_refusal(exchange(tls.base_url, good(), half_close=False), 400)
+        assert b"plain HTTP, but this port serves HTTPS" in body
+        with session_for(tls) as session:
+            answer = session.post(tls.url, data=GOOD.body, headers=GOOD.headers, timeout=10)
+        assert code_of(answer.content) == "MSG00000"
+    entries = read_entries(audit)
+    assert [(e["outcome"], e["method"], e["path"]) for e in entries] == [
+        ("HTTP 400", "POST", PATH),
+        ("MSG00000", "POST", PATH),
+    ]

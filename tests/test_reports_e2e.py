@@ -4,7 +4,6 @@ belong (issue 5 item 6), bundles each failed case at once, and survives Ctrl-C."
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import http.server
 import json
 import re
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import throwaway_client
 import yaml
 from niss_oracle import readable_niss
 
@@ -324,16 +324,7 @@ P12_VAR = "BCSS_E2E_P12_PASSWORD"
 
 def _p12(path: Path) -> None:
     """A self-signed client certificate and key as PKCS#12, protected by P12_PASSWORD."""
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-
-    from conformance import x509build as build
-
-    key, name = build.new_key(), build.name("e2e client")
-    cert = build.leaf(
-        key, name, key, name, build.valid_for(2, starting=-dt.timedelta(days=1)), usage=None
-    )
-    encryption = BestAvailableEncryption(P12_PASSWORD.encode())
-    path.write_bytes(pkcs12.serialize_key_and_certificates(b"c", key, cert, None, encryption))
+    path.write_bytes(throwaway_client.client_files(P12_PASSWORD.encode(), "e2e client")["p12"])
 
 
 def test_p12_password_of_the_environment_never_reaches_an_artefact(

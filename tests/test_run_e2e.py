@@ -16,6 +16,7 @@ from collections.abc import Container, Iterator
 from pathlib import Path
 
 import pytest
+import throwaway_client
 import yaml
 
 from conformance import paths, tables
@@ -124,13 +125,6 @@ def test_a_server_returning_a_wrong_code_fails_that_case(
 def _filled_acceptance_example(folder: Path, password: bytes) -> Path:
     """The shipped acceptance example with every placeholder filled: test persons, and one
     throwaway certificate in every file it names (PKCS#12 files protected by ``password``)."""
-    import datetime as dt
-
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
-
-    from conformance import x509build as build
-
     data = yaml.safe_load(
         (paths.cases_dir() / "environments" / "acceptance.example.yaml").read_text()
     )
@@ -140,19 +134,7 @@ def _filled_acceptance_example(folder: Path, password: bytes) -> Path:
             if isinstance(value, dict)
             else "85073003328"
         )
-    key, name = build.new_key(), build.name("acceptance example")
-    validity = build.valid_for(2, starting=-dt.timedelta(days=1))
-    cert = build.leaf(key, name, key, name, validity, usage=None)
-    pem = serialization.Encoding.PEM
-    contents = {
-        "p12": pkcs12.serialize_key_and_certificates(
-            b"c", key, cert, None, BestAvailableEncryption(password)
-        ),
-        "cert": cert.public_bytes(pem),
-        "key": key.private_bytes(
-            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ),
-    }
+    contents = throwaway_client.client_files(password, "acceptance example")
     for client in data["clients"].values():
         for kind, content in contents.items():
             if kind in client:

@@ -214,6 +214,19 @@ class Connection(asyncio.Protocol):
         environ["conformance.body_refused"] = reason
         return environ
 
+    def refuse_plain_http(self, transport: asyncio.Transport, first: bytes) -> None:
+        """Plain HTTP on the TLS port, before any handshake: 400 in plain HTTP on the TCP
+        transport, audited, then the usual linger (``tls.AlertingTLS`` calls this)."""
+        self.transport = transport
+        method, _, rest = first.partition(b" ")
+        path = rest.partition(b" ")[0]
+        self._refuse(
+            400,
+            "plain HTTP, but this port serves HTTPS (TLS)",
+            method[:16].decode("latin-1"),
+            path[:200].decode("latin-1"),
+        )
+
     def _refuse(self, status: int, reason: str, method: str = "", path: str = "") -> None:
         """An answer of the server itself (malformed or stalled request): audited, then close."""
         if self.head is not None:

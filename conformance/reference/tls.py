@@ -24,9 +24,13 @@ import asyncio
 import contextlib
 import ssl
 from asyncio import sslproto
+from typing import TYPE_CHECKING
 
 from conformance.reference.pki import DevPki
 from conformance.reference.policy import Policy
+
+if TYPE_CHECKING:
+    from conformance.reference.connection import Connection
 
 # OpenSSL's X509_V_FLAG_NO_CHECK_TIME (x509_vfy.h); ssl.VerifyFlags does not name it.
 NO_CHECK_TIME = 0x200000
@@ -84,15 +88,19 @@ def peer_organisation(ssl_object: ssl.SSLObject | None) -> str | None:
 
 
 class AlertingTLS(sslproto.SSLProtocol):
-    """asyncio's TLS layer, except that a failed handshake sends its alert before closing.
+    """asyncio's TLS layer, except that a failed handshake sends its alert before closing, and
+    plain HTTP sent to the TLS port gets a readable 400.
 
     asyncio drops the alert OpenSSL wrote (``certificate_required``, ``unknown_ca``) and
     closes silently, so a refused client sees the connection end, not a TLS refusal (RFC 8446
-    §4.4.2.4). This flushes the pending bytes first. It leans on ``SSLProtocol`` internals
-    (stable since Python 3.11's rewrite); if they change, the refusal is silent again, which
-    tests/test_reference_server.py would show."""
+    §4.4.2.4). This flushes the pending bytes first. A client pointed at ``http://`` on the
+    TLS port would see the connection end too; as nginx does, it is told in plain HTTP (a TLS
+    record starts with a byte that is not a letter, an HTTP method with a letter). Both lean
+    on ``SSLProtocol`` internals (stable since Python 3.11's rewrite); if they change, the
+    refusals are silent again, which tests/test_reference_server.py and
+    tests/test_reference_http.py would show."""
 
-    def __init__(self, app: asyncio.Protocol, context: ssl.SSLContext, handshake_s: float) -> None:
+    def __init__(self, app: Connection, context: ssl.SSLContext, handshake_s: float) -> None:
         super().__init__(
             asyncio.get_running_loop(),
             app,
@@ -101,6 +109,35 @@ class AlertingTLS(sslproto.SSLProtocol):
             server_side=True,
             ssl_handshake_timeout=handshake_s,  # type: ignore[arg-type]  # a float works
         )
+        self._connection = app
+        self._first_bytes = True
+        self._plain = False  # plain HTTP was refused: what still comes is the connection's
+
+    def buffer_updated(self, nbytes: int) -> None:
+        data = self._ssl_buffer_view[:nbytes]  # type: ignore[attr-defined]  # SSLProtocol's
+        if self._first_bytes and nbytes:
+            self._first_bytes = False
+            self._plain = bytes(data[:1]).isalpha()
+            if self._plain:
+                raw = self._transport  # the TCP transport
+                assert isinstance(raw, asyncio.Transport)
+                self._connection.refuse_plain_http(raw, bytes(data))
+                return
+        if self._plain:
+            self._connection.data_received(bytes(data))  # it lingers: counted, discarded
+            return
+        super().buffer_updated(nbytes)
+
+    def eof_received(self) -> None:
+        if self._plain:
+            self._connection.eof_received()  # the transport closes once the answer is out
+            return
+        super().eof_received()
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if self._plain:  # SSLProtocol tells its app only after a handshake
+            self._connection.connection_lost(exc if isinstance(exc, Exception) else None)
+        super().connection_lost(exc)
 
     def _on_handshake_complete(self, handshake_exc: BaseException | None) -> None:
         if handshake_exc is not None:

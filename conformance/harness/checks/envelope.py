@@ -16,6 +16,7 @@ from conformance.harness.expectation import Expectation
 from conformance.xmlsafe import processing_instructions
 
 _MAX_SCHEMA_LINES = 10
+_QUOTED_MAX = 120  # characters of a plain-text answer quoted in a failure
 
 
 def check_transport(observed: Observed, expectation: Expectation) -> list[CheckFailure]:
@@ -79,6 +80,10 @@ def check_soap11(observed: Observed, expectation: Expectation) -> list[CheckFail
             (b"<!doctype html", b"<html")
         ):
             what = f"an HTML page ({what})"
+        elif content_type.lower().startswith("text/plain"):
+            # Gateways explain in plain text (nginx: plain HTTP sent to its HTTPS port).
+            line = exchange.body.decode("utf-8", "replace").strip().split("\n", 1)[0]
+            what = f"a plain-text body {line[:_QUOTED_MAX]!r} ({what})"
         encoding = _header(exchange.headers, "content-encoding")
         if encoding and encoding.lower() != "identity":
             # The harness asks for Accept-Encoding: identity: a compressed body is the server's
