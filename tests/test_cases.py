@@ -399,3 +399,37 @@ def test_every_case_that_provokes_a_failure_on_purpose_is_left_out_of_the_sla() 
             "fault" in case.expect and case.expect["fault"]["faultcode"] == "Server"
         )
         assert case.sla_sample is not on_purpose, case.id
+
+
+def test_every_broken_case_is_named_in_one_line(tmp_path: Path) -> None:
+    # A typo in each of the three cases (a schema error, an unknown role, an unknown code):
+    # one refusal that names the three, in file order, on one line.
+    text = (
+        GOOD.replace("    title: a person is found\n", "    titel: a person is found\n")
+        .replace("code: MSG00005}", "code: MSG00099}")
+        .replace("    request: {person: no_data}", "    request: {person: nobody}")
+    )
+    refusal = _refusal(tmp_path, text)
+    message = str(refusal)
+    assert "\n" not in message
+    assert [line for line, _ in refusal.problems] == sorted(line for line, _ in refusal.problems)
+    assert len(refusal.problems) == 3, message
+    assert "unknown key 'titel'" in message
+    assert "MSG00099" in message and "'nobody'" in message
+    assert message.startswith(f"{tmp_path / 'cases.yaml'}:{refusal.line}: ")
+
+
+def test_a_single_problem_reads_as_before(tmp_path: Path) -> None:
+    refusal = _refusal(tmp_path, GOOD.replace("code: MSG00005}", "code: MSG00099}"))
+    assert len(refusal.problems) == 1
+    assert str(refusal) == f"{tmp_path / 'cases.yaml'}:{refusal.line}: {refusal.message}"
+
+
+def test_a_long_list_of_problems_is_cut() -> None:
+    from conformance.harness.case_file import MAX_PROBLEMS
+
+    problems = [(line, f"problem {line}") for line in range(1, 16)]
+    message = str(CaseFileError.of_all(Path("x.yaml"), problems))
+    assert message.startswith("x.yaml:1: problem 1; line 2: problem 2")
+    assert f"problem {MAX_PROBLEMS}" in message and f"problem {MAX_PROBLEMS + 1}" not in message
+    assert message.endswith(f"; and {15 - MAX_PROBLEMS} more problems")

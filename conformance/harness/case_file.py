@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,37 @@ RAW = "raw"  # a crafted message; it borrows consultEmploymentInfos (Case.wire_o
 Marks = Mapping[tuple[Any, ...], int]
 
 
-class CaseFileError(Exception):
-    """A case file is refused. ``str()`` is ``<file>:<line>: <problem>``."""
+MAX_PROBLEMS = 10  # of one file, in its one line
 
-    def __init__(self, path: Path, line: int | None, message: str) -> None:
+
+class CaseFileError(Exception):
+    """A case file is refused. ``str()`` is ``<file>:<line>: <problem>``, followed by
+    ``; line <n>: <problem>`` for each further problem (one per case at most): one line, so
+    that a file with several typos is fixed in one pass. ``line`` and ``message`` are the
+    first problem's; ``problems`` holds them all, in file order."""
+
+    def __init__(
+        self,
+        path: Path,
+        line: int | None,
+        message: str,
+        *,
+        more: Sequence[tuple[int | None, str]] = (),
+    ) -> None:
         self.path, self.line, self.message = path, line, message
+        self.problems = ((line, message), *more)
         where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        text = f"{where}: {message}"
+        for other_line, other in more[: MAX_PROBLEMS - 1]:
+            text += f"; line {other_line}: {other}" if other_line else f"; {other}"
+        if len(more) >= MAX_PROBLEMS:
+            text += f"; and {len(more) - MAX_PROBLEMS + 1} more problems"
+        super().__init__(text)
+
+    @classmethod
+    def of_all(cls, path: Path, problems: Sequence[tuple[int | None, str]]) -> CaseFileError:
+        ordered = sorted(problems, key=lambda p: p[0] or 0)
+        return cls(path, *ordered[0], more=ordered[1:])
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,18 +98,29 @@ def read(path: Path) -> tuple[Any, Marks]:
     return data, marks
 
 
-def check_schema(path: Path, data: Any, marks: Marks) -> None:
+def schema_problems(data: Any, marks: Marks) -> dict[int | None, tuple[int | None, str]]:
+    """The schema's verdict, one problem per case (keyed by its index; ``None`` for the rest
+    of the file): the deepest error is the most precise one, with the line of its node."""
     validator = jsonschema.Draft202012Validator(case_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    if not errors:
-        return
-    # The deepest error is the most precise one; report it with the line of its node.
-    error = max(errors, key=lambda e: len(e.absolute_path))
+    groups: dict[int | None, list[jsonschema.ValidationError]] = {}
+    for error in validator.iter_errors(data):
+        at = tuple(error.absolute_path)
+        case = at[1] if len(at) >= 2 and at[0] == "cases" and isinstance(at[1], int) else None
+        groups.setdefault(case, []).append(error)
+    problems = {}
+    for case, errors in groups.items():
+        errors.sort(key=lambda e: list(map(str, e.absolute_path)))
+        problems[case] = _problem(max(errors, key=lambda e: len(e.absolute_path)), marks)
+    return problems
+
+
+def _problem(error: jsonschema.ValidationError, marks: Marks) -> tuple[int | None, str]:
     best = jsonschema.exceptions.best_match([error]) or error
     at = tuple(best.absolute_path)
     message = best.message
     if best.validator == "additionalProperties":
-        known = set(best.schema.get("properties", {}))
+        schema = best.schema if isinstance(best.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
         unknown = (
             [k for k in best.instance if k not in known] if isinstance(best.instance, dict) else []
         )
@@ -93,4 +128,4 @@ def check_schema(path: Path, data: Any, marks: Marks) -> None:
             at = (*at, unknown[0], "<key>")
             message = f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(known))})"
     where = "/".join(str(p) for p in best.absolute_path) or "<top>"
-    raise CaseFileError(path, line_of(marks, at), f"{message} (at {where})")
+    return line_of(marks, at), f"{message} (at {where})"

@@ -84,7 +84,8 @@ def load_file(
     persons: Collection[str],
     vocabulary: Roles | None = None,
 ) -> list[Case]:
-    """Read and check one case file; raise :class:`CaseFileError` on the first problem.
+    """Read and check one case file; raise :class:`CaseFileError` naming every case's first
+    problem (and the file's own, such as an unknown top-level key).
 
     ``codes`` are the TSS return codes (``tables.all_codes()``); ``clients`` and ``persons``
     the roles the environment maps. A role outside them is refused (a typo), unless it belongs to
@@ -95,19 +96,34 @@ def load_file(
     data, marks = case_file.read(path)
     if data is None:
         raise CaseFileError(path, None, "empty case file (expected a 'cases:' list)")
-    case_file.check_schema(path, data, marks)
+    problems = case_file.schema_problems(data, marks)
+    found = [problems.pop(None)] if None in problems else []
+    raws = data.get("cases") if isinstance(data, dict) else None
+    if not isinstance(raws, list):  # no list of cases to look into
+        raise CaseFileError.of_all(path, found or [(None, "expected a 'cases:' list")])
     cases: list[Case] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(data["cases"]):
+    for index, raw in enumerate(raws):
+        if index in problems:
+            found.append(problems[index])
+            continue
         at = ("cases", index)
-        case = _build(path, raw, at, marks)
-        if case.id in seen:
-            raise CaseFileError(
-                path, case.line, f"duplicate case id {case.id!r} (first at line {seen[case.id]})"
-            )
-        seen[case.id] = case.line
-        unmapped = check_references(path, raw, at, marks, codes, clients, persons, vocabulary)
+        try:
+            case = _build(path, raw, at, marks)
+            if case.id in seen:
+                raise CaseFileError(
+                    path,
+                    case.line,
+                    f"duplicate case id {case.id!r} (first at line {seen[case.id]})",
+                )
+            seen[case.id] = case.line
+            unmapped = check_references(path, raw, at, marks, codes, clients, persons, vocabulary)
+        except CaseFileError as exc:
+            found.extend(exc.problems)
+            continue
         cases.append(replace(case, unmapped=unmapped) if unmapped else case)
+    if found:
+        raise CaseFileError.of_all(path, found)
     return cases
 
 
