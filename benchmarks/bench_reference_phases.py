@@ -14,7 +14,6 @@ The figures explain ``bench_reference.py``'s share of the floor (issue 10); they
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import tempfile
 import time
@@ -28,7 +27,9 @@ from conformance.reference.app import ReferenceApp
 from conformance.reference.audit import AuditEntry, AuditLog, decode
 from conformance.reference.chain import Call, identification_of, process
 from conformance.reference.dataset import Dataset
+from conformance.reference.http11 import parse_head
 from conformance.reference.workers import settle_for_serving
+from conformance.reference.wsgi_bridge import WsgiApp, call, environ_of
 from conformance.xmlsafe import REQUEST_LIMITS, parse_untrusted
 
 PHASES = (
@@ -113,10 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         "wrap": ("wrap in the envelope", lambda: soap.wrap_serialised(written)),
         "audit": ("audit line (JSON, locked write)", lambda: app.audit.write(entry)),
     }
-    canned = [body]
+    # The environ as the server builds it from the request's head, for each call.
+    head = parse_head(_head(app.path, sample.body, sample.headers))
+    floor = _canned(body)
     whole = {
-        "whole": lambda: app(_environ(sample.body, sample.headers), _ignore),
-        "floor": lambda: _canned(_environ(sample.body, sample.headers), canned),
+        "whole": lambda: call(app, environ_of(head, sample.body, scheme="http", peer_org=None)),
+        "floor": lambda: call(floor, environ_of(head, sample.body, scheme="http", peer_org=None)),
     }
     settle_for_serving()  # as a worker does: start-up objects leave the collector's sight
     if args.phase:  # one phase alone, e.g. under valgrind (docs/benchmarks.md)
@@ -147,32 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _environ(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/ForeignerSituationService/v1/consult",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.url_scheme": "http",
-    }
-    for name, value in headers.items():
-        key = (
-            "CONTENT_TYPE"
-            if name.lower() == "content-type"
-            else "HTTP_" + name.upper().replace("-", "_")
-        )
-        environ[key] = value
-    return environ
+def _head(path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def _ignore(status: str, headers: list[tuple[str, str]]) -> None:
-    return None
+def _canned(body: bytes) -> WsgiApp:
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        environ["wsgi.input"].read()
+        start_response("200 OK", [("Content-Length", str(len(body)))])
+        return [body]
 
-
-def _canned(environ: dict[str, Any], body: list[bytes]) -> list[bytes]:
-    environ["wsgi.input"].read()
-    return body
+    return app
 
 
 if __name__ == "__main__":

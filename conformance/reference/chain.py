@@ -78,8 +78,9 @@ class Call:
         return tuple(g for g in EMPLOYMENT_GROUPS if text_at(flags, g).strip() in ("true", "1"))
 
 
-# The request was validated, so its blocks are unqualified children in the XSD's order: a walk
-# of the children is enough, and costs a fraction of an ElementPath ``find`` on the hot path.
+# A valid request holds each block once, as an unqualified child: the first child of each name
+# is the block, and walking children costs a fraction of an ElementPath ``find`` on the hot
+# path. (On an invalid request, read for its fault and audit line, it is the first of each.)
 def child_at(element: etree._Element | None, *names: str) -> etree._Element | None:
     """The first child named ``names[0]``, then its first child named ``names[1]``, ..."""
     for name in names:

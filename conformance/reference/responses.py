@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
@@ -92,7 +93,7 @@ def business_answer(
         echoes.setdefault(str(block.tag), etree.tostring(block, with_tail=False))
     replied = now()
     cbss = (
-        f"<informationCBSS><ticketCBSS>{_escape(ticket)}</ticketCBSS>"
+        f"<informationCBSS><ticketCBSS>{escape(ticket)}</ticketCBSS>"
         f"<timestampReceive>{xsd_datetime(received)}</timestampReceive>"
         f"<timestampReply>{xsd_datetime(replied)}</timestampReply></informationCBSS>"
     )
@@ -108,11 +109,11 @@ def business_answer(
     if verdict.replaced_ssin and indicate_replaced:
         parts.append(
             f"<information><fieldName>{REPLACED_FIELD}</fieldName>"
-            f"<fieldValue>{_escape(verdict.replaced_ssin)}</fieldValue></information>".encode()
+            f"<fieldValue>{escape(verdict.replaced_ssin)}</fieldValue></information>".encode()
         )
     parts.append(b"</status>")
     if verdict.ssin:
-        parts.append(f"<ssin>{_escape(verdict.ssin)}</ssin>".encode())
+        parts.append(f"<ssin>{escape(verdict.ssin)}</ssin>".encode())
     if verdict.groups:
         results = results or ResultCache()
         parts.append(results.get(verdict))
@@ -120,20 +121,16 @@ def business_answer(
     return b"".join(parts)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 @functools.lru_cache(maxsize=16)
 def _open_tag(namespace: str, name: str) -> bytes:
-    return f'<fs:{name} xmlns:fs="{_escape(namespace).replace(chr(34), "&quot;")}">'.encode()
+    return f"<fs:{name} xmlns:fs={quoteattr(namespace)}>".encode()
 
 
 @functools.lru_cache(maxsize=64)
 def _status_fields(code: str) -> bytes:
     row = tables.business_codes()[code]
     return "".join(
-        f"<{name}>{_escape(text)}</{name}>"
+        f"<{name}>{escape(text)}</{name}>"
         for name, text in (
             ("value", row.value),
             ("code", row.code),

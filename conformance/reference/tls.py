@@ -110,13 +110,13 @@ class AlertingTLS(sslproto.SSLProtocol):
             ssl_handshake_timeout=handshake_s,  # type: ignore[arg-type]  # a float works
         )
         self._connection = app
-        self._first_bytes = True
-        self._plain = False  # plain HTTP was refused: what still comes is the connection's
+        # Told by the first byte; once plain HTTP was refused, what still comes is the
+        # connection's (None: nothing arrived yet).
+        self._plain: bool | None = None
 
     def buffer_updated(self, nbytes: int) -> None:
         data = self._ssl_buffer_view[:nbytes]  # type: ignore[attr-defined]  # SSLProtocol's
-        if self._first_bytes and nbytes:
-            self._first_bytes = False
+        if self._plain is None and nbytes:
             self._plain = bytes(data[:1]).isalpha()
             if self._plain:
                 raw = self._transport  # the TCP transport
